@@ -1,0 +1,138 @@
+"""The cross-account session: the tenant's operations role, assumed once per lifetime.
+
+``OperationsSession`` hands out boto3 clients whose credentials come from
+``sts:AssumeRole`` into the operations account (with the external id), wrapped in
+botocore's refreshable credentials. The first AssumeRole happens on the first
+signed request, not at construction, and a new one only when the credentials are
+about to expire (botocore refreshes 15 minutes ahead, and blocks from 10 minutes
+ahead), so a warm container makes one STS call per credential lifetime however
+many invocations it serves. botocore's refresh lock makes this thread-safe.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any, Literal
+
+import boto3
+import botocore.session
+from botocore.config import Config
+from botocore.credentials import CredentialProvider, CredentialResolver, DeferredRefreshableCredentials
+from botocore.exceptions import BotoCoreError, ClientError
+
+from .errors import OperationsRoleError
+
+__all__ = ["OperationsSession"]
+
+_METHOD = "bedrock-tenant-assume-role"
+
+
+class _HideRefreshTraceback(logging.Filter):
+    """botocore logs a failed refresh with its traceback; our error already says
+    what failed and which role, and tracebacks stay out of function logs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], OperationsRoleError):
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+logging.getLogger("botocore.credentials").addFilter(_HideRefreshTraceback())
+
+
+class _StaticProvider(CredentialProvider):
+    """Resolves to one fixed credentials object (the refreshable ones)."""
+
+    METHOD = _METHOD
+
+    def __init__(self, credentials: DeferredRefreshableCredentials) -> None:
+        super().__init__()
+        self._credentials = credentials
+
+    def load(self) -> DeferredRefreshableCredentials:
+        return self._credentials
+
+
+class OperationsSession:
+    """Clients signed by the tenant's operations role.
+
+    Args:
+        role_arn: the operations-account role to assume.
+        external_id: the ``sts:ExternalId`` the role's trust policy requires.
+        session_name: ``RoleSessionName``; shows in the operations account's CloudTrail.
+        source_identity: optional ``SourceIdentity`` (needs ``sts:SetSourceIdentity`` in the trust policy).
+        tags: optional session tags (need ``sts:TagSession``).
+        duration_seconds: requested credential lifetime (900 to the role's maximum).
+        base_session: the customer-account session that calls STS (default: boto3's default).
+        time_fetcher: clock used to decide when to refresh; tests inject one.
+    """
+
+    def __init__(
+        self,
+        role_arn: str,
+        external_id: str,
+        *,
+        session_name: str,
+        source_identity: str | None = None,
+        tags: Mapping[str, str] | None = None,
+        duration_seconds: int = 3600,
+        base_session: boto3.Session | None = None,
+        time_fetcher: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.role_arn = role_arn
+        self._assume_args: dict[str, Any] = {
+            "RoleArn": role_arn,
+            "RoleSessionName": session_name[:64],
+            "ExternalId": external_id,
+            "DurationSeconds": duration_seconds,
+        }
+        if source_identity:
+            self._assume_args["SourceIdentity"] = source_identity
+        if tags:
+            self._assume_args["Tags"] = [{"Key": k, "Value": v} for k, v in tags.items()]
+        self._base_session = base_session or boto3.Session()
+        self._sts: Any = None
+        self._lock = threading.Lock()
+        self.assume_role_calls = 0
+
+        extra: dict[str, Any] = {} if time_fetcher is None else {"time_fetcher": time_fetcher}
+        credentials = DeferredRefreshableCredentials(refresh_using=self._assume_role, method=_METHOD, **extra)
+        core = botocore.session.Session()
+        core.register_component("credential_provider", CredentialResolver([_StaticProvider(credentials)]))
+        self.session = boto3.Session(botocore_session=core)
+
+    def client(
+        self, service_name: Literal["bedrock-runtime", "bedrock"], *, region_name: str, config: Config | None = None
+    ) -> Any:
+        """A Bedrock client signed with the operations role (the only service it may call)."""
+        return self.session.client(service_name, region_name=region_name, config=config)
+
+    def _sts_client(self) -> Any:
+        with self._lock:
+            if self._sts is None:
+                self._sts = self._base_session.client("sts")
+            return self._sts
+
+    def _assume_role(self) -> dict[str, str]:
+        """botocore's refresh callback: one ``sts:AssumeRole`` call."""
+        self.assume_role_calls += 1
+        try:
+            response = self._sts_client().assume_role(**self._assume_args)
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            raise OperationsRoleError(
+                self.role_arn, error.get("Code", "Unknown"), error.get("Message", "no message")
+            ) from None
+        except BotoCoreError as exc:
+            raise OperationsRoleError(self.role_arn, type(exc).__name__, str(exc)) from None
+        credentials = response["Credentials"]
+        return {
+            "access_key": credentials["AccessKeyId"],
+            "secret_key": credentials["SecretAccessKey"],
+            "token": credentials["SessionToken"],
+            "expiry_time": credentials["Expiration"].isoformat(),
+        }

@@ -1,0 +1,119 @@
+"""Runtime settings: read from the environment in one place, validated once.
+
+Explicit keyword arguments win over the environment::
+
+    settings = Settings.from_env()                      # Lambda: env only
+    settings = Settings.from_env(model_id="amazon.nova-lite-v1:0")
+
+Every validation error names the environment variable that feeds the field.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+
+from .errors import ConfigurationError
+from .records import ContentPolicy
+
+__all__ = ["ENV_PREFIX", "Settings"]
+
+ENV_PREFIX = "BEDROCK_TENANT_"
+
+_ROLE_ARN = r"^arn:aws(-cn|-us-gov|-iso|-iso-b)?:iam::[0-9]{12}:role/[A-Za-z0-9_+=,.@/-]+$"
+_REGION = r"^[a-z]{2}(-[a-z]+)+-[0-9]$"
+_TENANT_ID = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$"
+_INFERENCE_PROFILE_ARN = (
+    r"^arn:aws(-cn|-us-gov|-iso|-iso-b)?:bedrock:[a-z0-9-]+:[0-9]{12}:"
+    r"(application-inference-profile|inference-profile)/[A-Za-z0-9_.:-]+$"
+)
+_LOG_GROUP = r"^[A-Za-z0-9_./#-]{1,512}$"
+
+
+def _env(name: str) -> str:
+    return ENV_PREFIX + name.upper()
+
+
+def _field(name: str, **kwargs: Any) -> Any:
+    """A field fed by ``BEDROCK_TENANT_<NAME>``; errors report that variable."""
+    return Field(alias=_env(name), **kwargs)
+
+
+class Settings(BaseModel):
+    """Everything the runtime needs, from ``BEDROCK_TENANT_*`` environment variables."""
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="ignore", hide_input_in_errors=True)
+
+    tenant_id: Annotated[str, _field("id", pattern=_TENANT_ID)]
+    operations_role_arn: Annotated[str, _field("operations_role_arn", max_length=2048, pattern=_ROLE_ARN)]
+    # Confused-deputy protection for the cross-account role; never logged.
+    external_id: Annotated[SecretStr, _field("external_id")]
+    model_id: Annotated[str, _field("model_id", min_length=1, max_length=2048, pattern=r"^[A-Za-z0-9_.:/-]+$")]
+    bedrock_region: Annotated[str, _field("bedrock_region", pattern=_REGION)]
+    inference_profile_arn: Annotated[str | None, _field("inference_profile_arn", pattern=_INFERENCE_PROFILE_ARN)] = None
+    log_group_name: Annotated[str | None, _field("log_group", pattern=_LOG_GROUP)] = None
+    sink: Annotated[Literal["cloudwatch", "stdout"], _field("sink")] = "cloudwatch"
+    content_policy: Annotated[ContentPolicy, _field("content_policy")] = ContentPolicy.HASH
+    max_content_bytes: Annotated[int, _field("max_content_bytes", ge=0, le=200_000)] = 32_768
+    metric_namespace: Annotated[str, _field("metric_namespace", min_length=1, max_length=255)] = "BedrockTenant"
+    source_identity: Annotated[str | None, _field("source_identity", pattern=r"^[A-Za-z0-9_+=,.@-]{2,64}$")] = None
+    session_duration_seconds: Annotated[int, _field("session_duration_seconds", ge=900, le=43_200)] = 3600
+    max_tokens: Annotated[int, _field("max_tokens", ge=1, le=200_000)] = 1024
+    temperature: Annotated[float | None, _field("temperature", ge=0, le=1)] = None
+    retry_mode: Annotated[Literal["standard", "adaptive"], _field("retry_mode")] = "standard"
+    max_attempts: Annotated[int, _field("max_attempts", ge=1, le=10)] = 4
+
+    @field_validator("external_id")
+    @classmethod
+    def _external_id_format(cls, value: SecretStr) -> SecretStr:
+        secret = value.get_secret_value()
+        # IAM's own rule is 2-1224 chars of [\w+=,.@:/-]; below 16 it is guessable.
+        if not 16 <= len(secret) <= 1224:
+            raise ValueError("must be 16 to 1224 characters long")
+        if not all(ch.isalnum() or ch in "_+=,.@:/-" for ch in secret) or not secret.isascii():
+            raise ValueError("may contain only letters, digits and _+=,.@:/-")
+        return value
+
+    @model_validator(mode="after")
+    def _log_group_for_cloudwatch(self) -> Settings:
+        if self.sink == "cloudwatch" and not self.log_group_name:
+            raise ValueError(f"{_env('log_group')} is required when {_env('sink')} is 'cloudwatch'")
+        return self
+
+    @property
+    def invocation_model_id(self) -> str:
+        """The id passed to Converse: the inference profile when one is set."""
+        return self.inference_profile_arn or self.model_id
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Build settings from ``BEDROCK_TENANT_*`` variables; ``overrides`` win.
+
+        Raises :class:`ConfigurationError` naming each offending variable.
+        """
+        source = os.environ if environ is None else environ
+        values: dict[str, Any] = {
+            key: value for key, value in source.items() if key.startswith(ENV_PREFIX) and value != ""
+        }
+        for name, value in overrides.items():
+            if name not in cls.model_fields:
+                raise TypeError(f"unknown setting {name!r}")
+            values[cls.model_fields[name].alias or name] = value
+        try:
+            return cls.model_validate(values)
+        except ValidationError as exc:
+            raise ConfigurationError([_describe(error) for error in exc.errors()]) from None
+
+
+def _describe(error: Any) -> tuple[str, str]:
+    location = error.get("loc") or ()
+    name = str(location[0]) if location else "settings"
+    message = str(error["msg"])
+    if error["type"] == "missing":
+        message = "is required"
+    elif message.startswith("Value error, "):
+        message = message.removeprefix("Value error, ")
+    return name, message

@@ -1,0 +1,93 @@
+"""Fixtures for the runtime package's tests: an embedded AWS and tenants in it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+from bedrock_tenant.__main__ import LocalContext
+from bedrock_tenant.handler import LambdaHandler, Runtime
+from bedrock_tenant.settings import Settings
+
+from tests.fakes.aws import CLEARED_VARIABLES, OPERATIONS_ACCOUNT, REGION, EmbeddedAws, embedded_aws
+
+MODEL_ID = "anthropic.claude-3-5-haiku-20241022-v1:0"
+CUSTOMER_ACCOUNTS = {"tenant-a": "222222222222", "tenant-b": "333333333333"}
+EXTERNAL_IDS = {"tenant-a": "ext-tenant-a-5f0c9a7e21d4", "tenant-b": "ext-tenant-b-93b1e07c4a8f"}
+
+
+@dataclass
+class Tenant:
+    """A tenant wired into the embedded AWS: its customer session, runtime and handler."""
+
+    tenant_id: str
+    customer: boto3.Session
+    settings: Settings
+    runtime: Runtime
+    handler: LambdaHandler
+
+    def invoke(self, event: Any, request_id: str = "req-1") -> dict[str, Any]:
+        return self.handler(event, LocalContext(request_id))
+
+    def records(self) -> list[dict[str, Any]]:
+        """Every record in this tenant's invocation log group, oldest first."""
+        assert self.settings.log_group_name is not None
+        return read_records(self.customer, self.settings.log_group_name)
+
+
+def read_records(session: boto3.Session, log_group: str) -> list[dict[str, Any]]:
+    logs = session.client("logs")
+    pages = logs.get_paginator("filter_log_events").paginate(logGroupName=log_group)
+    return [json.loads(event["message"]) for page in pages for event in page["events"]]
+
+
+def operations_role_arn(tenant_id: str) -> str:
+    return f"arn:aws:iam::{OPERATIONS_ACCOUNT}:role/bedrock-tenant-{tenant_id}"
+
+
+@pytest.fixture(scope="session")
+def embedded() -> Iterator[EmbeddedAws]:
+    with embedded_aws() as aws:
+        yield aws
+
+
+@pytest.fixture
+def aws(embedded: EmbeddedAws, monkeypatch: pytest.MonkeyPatch) -> EmbeddedAws:
+    """The embedded AWS, emptied, with this process's environment pointed at it."""
+    embedded.reset()
+    for name in CLEARED_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in embedded.environment.items():
+        monkeypatch.setenv(name, value)
+    return embedded
+
+
+@pytest.fixture
+def make_tenant(aws: EmbeddedAws) -> Callable[..., Tenant]:
+    """Build a tenant: customer account, invocation log group, runtime, handler."""
+
+    def make(tenant_id: str = "tenant-a", *, create_log_group: bool = True, **overrides: Any) -> Tenant:
+        customer = aws.account_session(CUSTOMER_ACCOUNTS[tenant_id])
+        log_group = f"/bedrock-tenant/{tenant_id}/invocations"
+        if create_log_group:
+            customer.client("logs").create_log_group(logGroupName=log_group)
+        values: dict[str, Any] = {
+            "tenant_id": tenant_id,
+            "operations_role_arn": operations_role_arn(tenant_id),
+            "external_id": EXTERNAL_IDS[tenant_id],
+            "model_id": MODEL_ID,
+            "bedrock_region": REGION,
+            "log_group_name": log_group,
+            "content_policy": "full",
+            "max_attempts": 2,
+        }
+        values.update(overrides)
+        settings = Settings.from_env({}, **values)
+        runtime = Runtime.from_settings(settings, base_session=customer)
+        return Tenant(tenant_id, customer, settings, runtime, LambdaHandler(runtime))
+
+    return make

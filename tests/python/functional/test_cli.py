@@ -1,0 +1,72 @@
+"""``python -m bedrock_tenant invoke``: the same handler, run as a local process."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+
+from tests.fakes.aws import EmbeddedAws, frozen_credentials
+from tests.python.conftest import Tenant
+
+
+def cli_environment(aws: EmbeddedAws, tenant: Tenant) -> dict[str, str]:
+    """The environment a Lambda would have: its own credentials and BEDROCK_TENANT_*."""
+    keys = frozen_credentials(tenant.customer)
+    settings = tenant.settings
+    assert settings.log_group_name is not None
+    return {
+        **aws.environment,
+        "AWS_ACCESS_KEY_ID": keys.access_key,
+        "AWS_SECRET_ACCESS_KEY": keys.secret_key,
+        "AWS_SESSION_TOKEN": keys.token,
+        "BEDROCK_TENANT_ID": settings.tenant_id,
+        "BEDROCK_TENANT_OPERATIONS_ROLE_ARN": settings.operations_role_arn,
+        "BEDROCK_TENANT_EXTERNAL_ID": settings.external_id.get_secret_value(),
+        "BEDROCK_TENANT_MODEL_ID": settings.model_id,
+        "BEDROCK_TENANT_BEDROCK_REGION": settings.bedrock_region,
+        "BEDROCK_TENANT_LOG_GROUP": settings.log_group_name,
+        "BEDROCK_TENANT_CONTENT_POLICY": "none",
+    }
+
+
+def run_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bedrock_tenant", "invoke", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_cli_invokes_and_logs_in_the_customer_account(aws: EmbeddedAws, make_tenant: Callable[..., Tenant]) -> None:
+    tenant = make_tenant("tenant-a")
+    result = run_cli(
+        cli_environment(aws, tenant),
+        "--prompt",
+        "hello from the cli",
+        "--metadata",
+        "user=u-7",
+        "--request-id",
+        "cli-1",
+    )
+    assert result.returncode == 0, result.stderr
+    response = json.loads(result.stdout)
+    assert response["statusCode"] == 200
+    assert response["answer"] == "You said: hello from the cli"
+    assert response["request_id"] == "cli-1"
+    [record] = tenant.records()
+    assert (record["request_id"], record["metadata"]) == ("cli-1", {"user": "u-7"})
+    assert "prompt" not in record
+
+
+def test_cli_exits_non_zero_on_a_bad_request(aws: EmbeddedAws, make_tenant: Callable[..., Tenant]) -> None:
+    tenant = make_tenant("tenant-a")
+    result = run_cli(cli_environment(aws, tenant), "--prompt", "hi", "--temperature", "3")
+    assert result.returncode == 1
+    response = json.loads(result.stdout)
+    assert (response["statusCode"], response["error"]["fields"][0]["field"]) == (400, "temperature")
+    assert aws.bedrock.calls == []

@@ -1,0 +1,164 @@
+"""Plan Terraform roots from a copy and flatten the plan for assertions.
+
+In the style of cloud-foundation-fabric's tests: each plan runs ``init``,
+``plan`` and ``show -json`` (through ``tftest``) in a fresh copy of the root, and
+the JSON is flattened into ``{address: values}`` and ``{type: count}`` so tests
+assert subsets of values and exact counts.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import uuid
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import tftest
+
+from tests.toolchain import REPO, terraform_environment, tool
+
+# What a plan can reference, copied once per session with the repository's layout
+# so relative module sources (../../modules/...) resolve unchanged.
+COPIED = ("modules", "examples", "python/src", "python/pyproject.toml", "tests/terraform/fixtures")
+OFFLINE_PROVIDER = "tests/terraform/fixtures/offline_provider.tf"
+
+
+@dataclass(frozen=True)
+class Plan:
+    raw: dict[str, Any]
+    values: dict[str, dict[str, Any]]
+    counts: dict[str, int]
+    outputs: dict[str, Any]
+    data: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def of_type(self, resource_type: str) -> dict[str, dict[str, Any]]:
+        """Planned values of every managed resource of ``resource_type``, by address."""
+        return {address: values for address, values in self.values.items() if _type_of(address) == resource_type}
+
+    def one(self, resource_type: str) -> dict[str, Any]:
+        matches = list(self.of_type(resource_type).values())
+        assert len(matches) == 1, f"expected one {resource_type}, planned {len(matches)}"
+        return matches[0]
+
+
+def _type_of(address: str) -> str:
+    parts = address.split(".")
+    while parts[0] == "module":
+        parts = parts[2:]
+    return parts[0]
+
+
+def _resources(module: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+    yield from module.get("resources", [])
+    for child in module.get("child_modules", []):
+        yield from _resources(child)
+
+
+def summarize(raw: dict[str, Any]) -> Plan:
+    planned = raw.get("planned_values", {})
+    managed = [r for r in _resources(planned.get("root_module", {})) if r.get("mode") == "managed"]
+    data = list(_resources(raw.get("prior_state", {}).get("values", {}).get("root_module", {})))
+    return Plan(
+        raw=raw,
+        values={r["address"]: r.get("values", {}) for r in managed},
+        counts=dict(Counter(r["type"] for r in managed)),
+        outputs={name: output.get("value") for name, output in planned.get("outputs", {}).items()},
+        data={r["address"]: r.get("values", {}) for r in data if r.get("mode") == "data"},
+    )
+
+
+class PlanFailed(AssertionError):
+    pass
+
+
+class Workspace:
+    """A copy of the repository's Terraform-relevant files to plan roots in."""
+
+    def __init__(self, directory: Path, environment: Mapping[str, str] | None = None) -> None:
+        self.directory = directory
+        for relative in COPIED:
+            source, target = REPO / relative, directory / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if source.is_dir():
+                shutil.copytree(
+                    source, target, ignore=shutil.ignore_patterns(".terraform*", "builds", "__pycache__", "*.tfstate*")
+                )
+            elif source.exists():
+                shutil.copy2(source, target)
+        self.environment = {**terraform_environment(), **(environment or {})}
+        binary = tool("TF_BIN")
+        assert binary, "no Terraform CLI: run `make setup` first"
+        self.binary = binary
+
+    def root(self, relative: str, variables: Mapping[str, Any] | None = None) -> tftest.TerraformTest:
+        """A fresh, initialised copy of ``relative`` beside the original (same depth,
+        so relative paths resolve). A module (a directory under ``modules/``) becomes
+        the root itself, with the offline provider configuration added."""
+        source = self.directory / relative
+        copy = source.with_name(f"{source.name}--{uuid.uuid4().hex[:8]}")
+        shutil.copytree(source, copy, ignore=shutil.ignore_patterns(".terraform*", "*.tfstate*"))
+        if relative.startswith("modules/"):
+            shutil.copy(self.directory / OFFLINE_PROVIDER, copy / "zz_offline_provider.tf")
+        if variables:
+            (copy / "terraform.tfvars.json").write_text(
+                json.dumps(variables, indent=2)
+            )  # one line per variable in error snippets
+        test = tftest.TerraformTest(str(copy), binary=self.binary, env=self.environment)
+        test.setup(cleanup_on_exit=False)
+        return test
+
+    def plan(self, relative: str, variables: Mapping[str, Any] | None = None) -> Plan:
+        return summarize(_show_json(self.root(relative, variables)))
+
+    def plan_error(self, relative: str, variables: Mapping[str, Any] | None = None) -> str:
+        """Plan a root that must fail; return Terraform's error output, unwrapped."""
+        test = self.root(relative, variables)
+        try:
+            test.plan(output=False)
+        except tftest.TerraformTestError as exc:
+            return error_text(" ".join(str(part) for part in exc.args))
+        raise PlanFailed(f"plan of {relative} with {variables} succeeded, expected it to fail")
+
+
+def _show_json(test: tftest.TerraformTest) -> dict[str, Any]:
+    plan_file = Path(test.tfdir) / "test.tfplan"
+    test.execute_command("plan", "-input=false", "-no-color", f"-out={plan_file}")
+    shown = test.execute_command("show", "-no-color", "-json", str(plan_file))
+    return dict(json.loads(shown.out))
+
+
+def error_text(output: str) -> str:
+    """Terraform's error output with box-drawing and line wrapping removed, for matching."""
+    lines = [line.strip().lstrip("│╷╵").strip() for line in output.splitlines()]
+    return " ".join(line for line in lines if line)
+
+
+def assert_subset(actual: Any, expected: Any, path: str = "") -> None:
+    """Every key (recursively) and list item of ``expected`` equals ``actual``'s."""
+    if isinstance(expected, dict):
+        assert isinstance(actual, dict), f"{path}: expected a mapping, planned {actual!r}"
+        for key, value in expected.items():
+            assert key in actual, f"{path}.{key}: not planned (planned keys: {sorted(actual)})"
+            assert_subset(actual[key], value, f"{path}.{key}")
+    elif isinstance(expected, list):
+        assert isinstance(actual, list), f"{path}: expected a list, planned {actual!r}"
+        assert len(actual) == len(expected), f"{path}: planned {actual!r}"
+        for index, (have, want) in enumerate(zip(actual, expected, strict=True)):
+            assert_subset(have, want, f"{path}[{index}]")
+    else:
+        assert actual == expected, f"{path}: planned {actual!r}, expected {expected!r}"
+
+
+def statements(policy: str) -> dict[str, dict[str, Any]]:
+    """An IAM policy's statements by Sid."""
+    document = json.loads(policy)
+    return {statement.get("Sid", ""): statement for statement in document["Statement"]}
+
+
+def as_set(value: str | list[str]) -> set[str]:
+    """IAM renders a one-element list as a string; compare either as a set."""
+    return {value} if isinstance(value, str) else set(value)
