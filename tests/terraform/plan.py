@@ -29,6 +29,7 @@ OFFLINE_PROVIDER = "tests/terraform/fixtures/offline_provider.tf"
 
 @dataclass(frozen=True)
 class Plan:
+    directory: Path  # the planned copy; holds plan.json
     raw: dict[str, Any]
     values: dict[str, dict[str, Any]]
     counts: dict[str, int]
@@ -58,11 +59,12 @@ def _resources(module: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
         yield from _resources(child)
 
 
-def summarize(raw: dict[str, Any]) -> Plan:
+def summarize(raw: dict[str, Any], directory: Path) -> Plan:
     planned = raw.get("planned_values", {})
     managed = [r for r in _resources(planned.get("root_module", {})) if r.get("mode") == "managed"]
     data = list(_resources(raw.get("prior_state", {}).get("values", {}).get("root_module", {})))
     return Plan(
+        directory=directory,
         raw=raw,
         values={r["address"]: r.get("values", {}) for r in managed},
         counts=dict(Counter(r["type"] for r in managed)),
@@ -112,7 +114,11 @@ class Workspace:
         return test
 
     def plan(self, relative: str, variables: Mapping[str, Any] | None = None) -> Plan:
-        return summarize(_show_json(self.root(relative, variables)))
+        test = self.root(relative, variables)
+        raw = _show_json(test)
+        directory = Path(test.tfdir)
+        (directory / "plan.json").write_text(json.dumps(raw))
+        return summarize(raw, directory)
 
     def plan_error(self, relative: str, variables: Mapping[str, Any] | None = None) -> str:
         """Plan a root that must fail; return Terraform's error output, unwrapped."""

@@ -1,0 +1,434 @@
+data "aws_partition" "current" {}
+
+data "aws_region" "current" {}
+
+data "aws_caller_identity" "current" {}
+
+locals {
+  partition  = data.aws_partition.current.partition
+  region     = data.aws_region.current.region
+  account_id = data.aws_caller_identity.current.account_id
+  tags       = merge(var.tags, { TenantId = var.tenant_id })
+
+  function_name             = coalesce(var.function_name, "bedrock-tenant-${var.tenant_id}")
+  invocation_log_group_name = coalesce(var.invocation_log_group_name, "/bedrock-tenant/${var.tenant_id}/invocations")
+  function_log_group_name   = "/aws/lambda/${local.function_name}"
+  # Built from names (not resource attributes) so the key policy can name the
+  # log groups before they exist, and plans show them.
+  log_group_arns = {
+    for key, name in {
+      invocations = local.invocation_log_group_name
+      function    = local.function_log_group_name
+    } : key => "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${name}"
+  }
+
+  create_key  = var.kms_key_arn == null
+  kms_key_arn = local.create_key ? aws_kms_key.this[0].arn : var.kms_key_arn
+  # Also built from names, so policies that name them are known at plan.
+  execution_role_name   = "${local.function_name}-execution"
+  execution_role_arn    = "arn:${local.partition}:iam::${local.account_id}:role/${local.execution_role_name}"
+  dead_letter_queue_arn = "arn:${local.partition}:sqs:${local.region}:${local.account_id}:${local.function_name}-dlq"
+
+  source_dir    = coalesce(var.source_dir, "${path.module}/../../python/src")
+  artifacts_dir = coalesce(var.artifacts_dir, "${path.root}/builds")
+  # The package's files, excluding bytecode and anything else not shipped.
+  code_files = sort(setunion(
+    fileset(local.source_dir, "bedrock_tenant/**/*.py"),
+    fileset(local.source_dir, "bedrock_tenant/py.typed"),
+  ))
+
+  environment = merge(
+    {
+      BEDROCK_TENANT_ID                  = var.tenant_id
+      BEDROCK_TENANT_OPERATIONS_ROLE_ARN = var.operations_role_arn
+      BEDROCK_TENANT_EXTERNAL_ID         = var.external_id
+      BEDROCK_TENANT_MODEL_ID            = var.model_id
+      BEDROCK_TENANT_BEDROCK_REGION      = var.bedrock_region
+      BEDROCK_TENANT_LOG_GROUP           = local.invocation_log_group_name
+      BEDROCK_TENANT_CONTENT_POLICY      = var.content_policy
+      BEDROCK_TENANT_METRIC_NAMESPACE    = var.metric_namespace
+      BEDROCK_TENANT_MAX_TOKENS          = tostring(var.max_tokens)
+    },
+    var.inference_profile_arn == null ? {} : { BEDROCK_TENANT_INFERENCE_PROFILE_ARN = var.inference_profile_arn },
+    var.source_identity == null ? {} : { BEDROCK_TENANT_SOURCE_IDENTITY = var.source_identity },
+  )
+}
+
+# --- encryption -------------------------------------------------------------------------
+
+data "aws_iam_policy_document" "key" {
+  count = local.create_key ? 1 : 0
+
+  statement {
+    sid       = "AccountAdministration"
+    effect    = "Allow"
+    actions   = ["kms:*"]
+    resources = ["*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
+    }
+  }
+
+  statement {
+    sid       = "CloudWatchLogsForTheseLogGroupsOnly"
+    effect    = "Allow"
+    actions   = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
+    resources = ["*"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["logs.${local.region}.amazonaws.com"]
+    }
+
+    condition {
+      test     = "ArnEquals"
+      variable = "kms:EncryptionContext:aws:logs:arn"
+      values   = values(local.log_group_arns)
+    }
+  }
+
+  statement {
+    sid       = "FunctionEnvironment"
+    effect    = "Allow"
+    actions   = ["kms:Decrypt"]
+    resources = ["*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = [local.execution_role_arn]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:EncryptionContext:LambdaFunctionName"
+      values   = [local.function_name]
+    }
+  }
+
+  statement {
+    sid       = "DeadLetterQueue"
+    effect    = "Allow"
+    actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
+    resources = ["*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = [local.execution_role_arn]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["sqs.${local.region}.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_kms_key" "this" {
+  count = local.create_key ? 1 : 0
+
+  description             = "Encrypts tenant ${var.tenant_id}'s Bedrock invocation logs, function logs, environment and dead-letter queue."
+  enable_key_rotation     = true
+  deletion_window_in_days = var.kms_key_deletion_window_in_days
+  policy                  = data.aws_iam_policy_document.key[0].json
+  tags                    = local.tags
+
+  # KMS refuses a key policy naming a principal that does not exist yet.
+  depends_on = [aws_iam_role.this]
+}
+
+resource "aws_kms_alias" "this" {
+  count = local.create_key ? 1 : 0
+
+  name          = "alias/${local.function_name}"
+  target_key_id = aws_kms_key.this[0].key_id
+}
+
+# --- log groups ---------------------------------------------------------------------------
+
+resource "aws_cloudwatch_log_group" "invocations" {
+  name              = local.invocation_log_group_name
+  retention_in_days = var.log_retention_in_days
+  kms_key_id        = local.kms_key_arn
+  tags              = local.tags
+}
+
+resource "aws_cloudwatch_log_group" "function" {
+  name              = local.function_log_group_name
+  retention_in_days = var.log_retention_in_days
+  kms_key_id        = local.kms_key_arn
+  tags              = local.tags
+}
+
+# --- execution role -----------------------------------------------------------------------
+
+data "aws_iam_policy_document" "lambda_trust" {
+  statement {
+    effect  = "Allow"
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+  }
+}
+
+data "aws_iam_policy_document" "execution" {
+  statement {
+    sid       = "AssumeTheTenantOperationsRole"
+    effect    = "Allow"
+    actions   = concat(["sts:AssumeRole"], var.source_identity == null ? [] : ["sts:SetSourceIdentity"])
+    resources = [var.operations_role_arn]
+  }
+
+  statement {
+    sid       = "WriteOwnLogGroups"
+    effect    = "Allow"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = [for arn in values(local.log_group_arns) : "${arn}:*"]
+  }
+
+  statement {
+    sid       = "DecryptEnvironment"
+    effect    = "Allow"
+    actions   = ["kms:Decrypt"]
+    resources = [local.kms_key_arn]
+  }
+
+  statement {
+    sid       = "SendToDeadLetterQueue"
+    effect    = "Allow"
+    actions   = ["sqs:SendMessage"]
+    resources = [local.dead_letter_queue_arn]
+  }
+
+  statement {
+    sid       = "EncryptDeadLetters"
+    effect    = "Allow"
+    actions   = ["kms:GenerateDataKey"]
+    resources = [local.kms_key_arn]
+  }
+
+  statement {
+    # X-Ray's write actions support no resource-level permissions.
+    sid       = "WriteTraces"
+    effect    = "Allow"
+    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+    resources = ["*"]
+  }
+}
+
+resource "aws_iam_role" "this" {
+  name                 = local.execution_role_name
+  description          = "Execution role of ${local.function_name}: assumes only the tenant's operations role and writes only its own log groups."
+  assume_role_policy   = data.aws_iam_policy_document.lambda_trust.json
+  permissions_boundary = var.permissions_boundary_arn
+  tags                 = local.tags
+}
+
+resource "aws_iam_role_policy" "this" {
+  name   = "bedrock-tenant-invoker"
+  role   = aws_iam_role.this.name
+  policy = data.aws_iam_policy_document.execution.json
+}
+
+resource "aws_iam_role_policy_attachment" "vpc" {
+  count = var.vpc_config == null ? 0 : 1
+
+  role       = aws_iam_role.this.name
+  policy_arn = "arn:${local.partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
+}
+
+# --- dead-letter queue --------------------------------------------------------------------
+
+resource "aws_sqs_queue" "dead_letter" {
+  name                      = "${local.function_name}-dlq"
+  kms_master_key_id         = local.kms_key_arn
+  message_retention_seconds = 1209600 # 14 days, the maximum
+  tags                      = local.tags
+}
+
+# --- code and dependencies ----------------------------------------------------------------
+
+# Zipped from the package's files in sorted order with zeroed timestamps, so the
+# hash only changes when the code does.
+data "archive_file" "code" {
+  type        = "zip"
+  output_path = "${local.artifacts_dir}/${local.function_name}-code.zip"
+
+  dynamic "source" {
+    for_each = local.code_files
+    content {
+      content  = file("${local.source_dir}/${source.value}")
+      filename = source.value
+    }
+  }
+}
+
+resource "aws_lambda_layer_version" "dependencies" {
+  count = var.dependencies_zip_path == null ? 0 : 1
+
+  layer_name               = "${local.function_name}-dependencies"
+  description              = "bedrock_tenant dependencies (langchain-aws, boto3, pydantic) for ${var.runtime} ${var.architecture}"
+  filename                 = var.dependencies_zip_path
+  source_code_hash         = filebase64sha256(var.dependencies_zip_path)
+  compatible_runtimes      = [var.runtime]
+  compatible_architectures = [var.architecture]
+}
+
+# --- function -----------------------------------------------------------------------------
+
+resource "aws_lambda_function" "this" {
+  # checkov:skip=CKV_AWS_117:The function calls only public AWS endpoints (STS, Bedrock, CloudWatch Logs); VPC placement is available through var.vpc_config and needs NAT or VPC endpoints the caller owns.
+  # checkov:skip=CKV_AWS_272:The code is zipped by Terraform from this repository at plan time; signing needs an AWS Signer profile, which callers enforce through var.code_signing_config_arn.
+  function_name                  = local.function_name
+  description                    = "Invokes Bedrock for tenant ${var.tenant_id} through its operations-account role; logs each call in this account."
+  role                           = aws_iam_role.this.arn
+  runtime                        = var.runtime
+  architectures                  = [var.architecture]
+  handler                        = "bedrock_tenant.handler.lambda_handler"
+  filename                       = data.archive_file.code.output_path
+  source_code_hash               = data.archive_file.code.output_base64sha256
+  layers                         = concat(aws_lambda_layer_version.dependencies[*].arn, var.layer_arns)
+  memory_size                    = var.memory_size
+  timeout                        = var.timeout
+  reserved_concurrent_executions = var.reserved_concurrent_executions
+  kms_key_arn                    = local.kms_key_arn
+  code_signing_config_arn        = var.code_signing_config_arn
+  tags                           = local.tags
+
+  environment {
+    variables = local.environment
+  }
+
+  logging_config {
+    log_format            = "JSON"
+    log_group             = aws_cloudwatch_log_group.function.name
+    application_log_level = var.application_log_level
+    system_log_level      = "WARN"
+  }
+
+  dead_letter_config {
+    target_arn = local.dead_letter_queue_arn
+  }
+
+  tracing_config {
+    mode = "Active"
+  }
+
+  dynamic "vpc_config" {
+    for_each = var.vpc_config == null ? [] : [var.vpc_config]
+    content {
+      subnet_ids         = vpc_config.value.subnet_ids
+      security_group_ids = vpc_config.value.security_group_ids
+    }
+  }
+
+  depends_on = [
+    aws_iam_role_policy.this,
+    aws_iam_role_policy_attachment.vpc,
+    aws_sqs_queue.dead_letter,
+  ]
+
+  lifecycle {
+    precondition {
+      condition     = var.dependencies_zip_path != null || length(var.layer_arns) > 0
+      error_message = "The function needs its dependencies: set dependencies_zip_path (build it with `make layer`) or layer_arns."
+    }
+    precondition {
+      condition     = length(local.code_files) > 0
+      error_message = "source_dir (${local.source_dir}) holds no bedrock_tenant package."
+    }
+  }
+}
+
+# --- monitoring ---------------------------------------------------------------------------
+
+locals {
+  # The records' EMF dimensions.
+  metric_dimensions = { tenant_id = var.tenant_id, model_id = var.model_id }
+  emf_metric = {
+    for name in ["input_tokens", "output_tokens", "latency_ms", "errors", "throttles", "invocations"] :
+    name => [var.metric_namespace, name, "tenant_id", var.tenant_id, "model_id", var.model_id]
+  }
+  dashboard_widgets = [
+    {
+      title   = "Tokens"
+      metrics = [concat(local.emf_metric.input_tokens, [{ stat = "Sum", label = "input" }]), concat(local.emf_metric.output_tokens, [{ stat = "Sum", label = "output" }])]
+    },
+    {
+      title   = "Latency (ms)"
+      metrics = [concat(local.emf_metric.latency_ms, [{ stat = "p50", label = "p50" }]), concat(local.emf_metric.latency_ms, [{ stat = "p95", label = "p95" }])]
+    },
+    {
+      title   = "Model calls, errors and throttles"
+      metrics = [for name in ["invocations", "errors", "throttles"] : concat(local.emf_metric[name], [{ stat = "Sum", label = name }])]
+    },
+    {
+      title   = "Function invocations, errors and throttles"
+      metrics = [for name in ["Invocations", "Errors", "Throttles"] : ["AWS/Lambda", name, "FunctionName", local.function_name, { stat = "Sum", label = name }]]
+    },
+  ]
+}
+
+resource "aws_cloudwatch_dashboard" "this" {
+  count = var.create_dashboard ? 1 : 0
+
+  dashboard_name = local.function_name
+  dashboard_body = jsonencode({
+    widgets = [
+      for index, widget in local.dashboard_widgets : {
+        type   = "metric"
+        x      = (index % 2) * 12
+        y      = floor(index / 2) * 6
+        width  = 12
+        height = 6
+        properties = {
+          title   = widget.title
+          region  = local.region
+          view    = "timeSeries"
+          stacked = false
+          period  = var.alarm_period_seconds
+          metrics = widget.metrics
+        }
+      }
+    ]
+  })
+}
+
+resource "aws_cloudwatch_metric_alarm" "errors" {
+  alarm_name          = "${local.function_name}-model-errors"
+  alarm_description   = "Bedrock calls of tenant ${var.tenant_id} failed (from the invocation records)."
+  namespace           = var.metric_namespace
+  metric_name         = "errors"
+  dimensions          = local.metric_dimensions
+  statistic           = "Sum"
+  period              = var.alarm_period_seconds
+  evaluation_periods  = 1
+  threshold           = var.error_alarm_threshold
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = var.alarm_actions
+  ok_actions          = var.ok_actions
+  tags                = local.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "throttles" {
+  alarm_name          = "${local.function_name}-model-throttles"
+  alarm_description   = "Bedrock throttled tenant ${var.tenant_id}'s calls (from the invocation records): the operations account's quota is exhausted."
+  namespace           = var.metric_namespace
+  metric_name         = "throttles"
+  dimensions          = local.metric_dimensions
+  statistic           = "Sum"
+  period              = var.alarm_period_seconds
+  evaluation_periods  = 1
+  threshold           = var.throttle_alarm_threshold
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = var.alarm_actions
+  ok_actions          = var.ok_actions
+  tags                = local.tags
+}
