@@ -17,7 +17,8 @@ PYTHON := $(VENV)/bin/python
 MODULES := $(wildcard modules/*)
 EXAMPLES := $(wildcard examples/*)
 TERRAFORM_DIRS := $(MODULES) $(EXAMPLES)
-PYTEST_ARGS ?= -n 2
+# loadfile: a file runs on one worker, so module-scoped plans and the e2e apply happen once.
+PYTEST_ARGS ?= -n 2 --dist loadfile
 LAYER_ZIP := build/layer/dependencies.zip
 LAYER_PYTHON ?= 3.12
 LAYER_ARCH ?= x86_64
@@ -81,7 +82,7 @@ fmt: ## format Terraform and Python sources
 docs: ## regenerate the terraform-docs tables in module and example READMEs
 	@for dir in $(TERRAFORM_DIRS); do $(TERRAFORM_DOCS) --config .terraform-docs.yml $$dir; done
 
-demo: ## the main job: apply examples/complete against an embedded AWS, invoke each tenant, report
+demo: layer ## the main job: apply examples/complete against an embedded AWS, invoke each tenant, report
 	$(PYTHON) tools/demo.py
 
 bench: ## benchmarks; writes docs/benchmarks.md

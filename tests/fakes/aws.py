@@ -22,7 +22,9 @@ from botocore.awsrequest import AWSResponse
 from botocore.compat import HTTPHeaders
 from moto.server import ThreadedMotoServer
 
-from .bedrock_runtime import FakeBedrockRuntime
+from .bedrock import FakeBedrock
+from .cloudwatch_cbor import CloudWatchCborBridge
+from .moto_fidelity import apply_fidelity_fixes
 
 __all__ = [
     "CLEARED_VARIABLES",
@@ -33,6 +35,7 @@ __all__ = [
     "aws_environment",
     "embedded_aws",
     "enforce_external_ids",
+    "environment_for",
     "frozen_credentials",
     "moto_server",
     "session_from",
@@ -54,13 +57,17 @@ _BASE_ENV = {
 CLEARED_VARIABLES = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_DEFAULT_PROFILE")
 
 
-def aws_environment(moto_url: str, bedrock_url: str) -> dict[str, str]:
-    """Environment variables that point boto3 at the embedded AWS."""
-    return {
+def aws_environment(moto_url: str, bedrock_url: str, cloudwatch_url: str | None = None) -> dict[str, str]:
+    """Environment variables that point boto3 and the Terraform AWS provider at the embedded AWS."""
+    environment = {
         **_BASE_ENV,
         "AWS_ENDPOINT_URL": moto_url,
         "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": bedrock_url,
+        "AWS_ENDPOINT_URL_BEDROCK": bedrock_url,
     }
+    if cloudwatch_url:
+        environment["AWS_ENDPOINT_URL_CLOUDWATCH"] = cloudwatch_url
+    return environment
 
 
 def session_from(credentials: Mapping[str, Any], region: str = REGION) -> boto3.Session:
@@ -94,23 +101,33 @@ def frozen_credentials(session: boto3.Session) -> Keys:
 @dataclass
 class EmbeddedAws:
     moto_url: str
-    bedrock: FakeBedrockRuntime
+    bedrock: FakeBedrock
+    cloudwatch_url: str | None = None
 
     @property
     def environment(self) -> dict[str, str]:
-        return aws_environment(self.moto_url, self.bedrock.url)
+        return aws_environment(self.moto_url, self.bedrock.url, self.cloudwatch_url)
 
     def reset(self) -> None:
         """Forget every account's resources and every recorded Bedrock call."""
+        self._moto_api("/moto-api/reset")
+        self.bedrock.reset()
+
+    def enforce_iam(self, enforced: bool) -> None:
+        """Switch moto's IAM authorization on (identity policies are evaluated for
+        every request from now on) or off. moto does not evaluate trust policies."""
+        self._moto_api("/moto-api/reset-auth", b"0" if enforced else b"inf")
+
+    def _moto_api(self, path: str, body: bytes = b"") -> None:
         host, port = urlsplit(self.moto_url).netloc.split(":")
         connection = http.client.HTTPConnection(host, int(port), timeout=10)
         try:
-            connection.request("POST", "/moto-api/reset")
-            if connection.getresponse().status != 200:
-                raise RuntimeError("moto did not reset")
+            connection.request("POST", path, body=body)
+            status = connection.getresponse().status
         finally:
             connection.close()
-        self.bedrock.reset()
+        if status != 200:
+            raise RuntimeError(f"moto answered {status} to {path}")
 
     def account_session(self, account_id: str, role_name: str = "tenant-invoker") -> boto3.Session:
         """Credentials that act in ``account_id`` (like a Lambda execution role there)."""
@@ -122,9 +139,24 @@ class EmbeddedAws:
 
 
 @contextmanager
+def environment_for(aws: EmbeddedAws) -> Iterator[None]:
+    """Point this process's boto3 (environment variables) at ``aws``; restore after."""
+    saved = dict(os.environ)
+    for name in CLEARED_VARIABLES:
+        os.environ.pop(name, None)
+    os.environ.update(aws.environment)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+@contextmanager
 def moto_server() -> Iterator[str]:
     """A moto server on 127.0.0.1 (in this process); yields its URL."""
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one access-log line per request otherwise
+    apply_fidelity_fixes()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
@@ -136,9 +168,10 @@ def moto_server() -> Iterator[str]:
 
 @contextmanager
 def embedded_aws() -> Iterator[EmbeddedAws]:
-    """Start a moto server and the Bedrock fake on 127.0.0.1; stop both after."""
-    with moto_server() as url, FakeBedrockRuntime() as bedrock:
-        yield EmbeddedAws(url, bedrock)
+    """Start a moto server, the Bedrock fake and the CloudWatch protocol bridge on
+    127.0.0.1; stop them after."""
+    with moto_server() as url, FakeBedrock() as bedrock, CloudWatchCborBridge(url) as cloudwatch:
+        yield EmbeddedAws(url, bedrock, cloudwatch.url)
 
 
 class StaticBody:

@@ -13,7 +13,7 @@ from bedrock_tenant.__main__ import LocalContext
 from bedrock_tenant.handler import LambdaHandler, Runtime
 from bedrock_tenant.settings import Settings
 
-from tests.fakes.aws import CLEARED_VARIABLES, OPERATIONS_ACCOUNT, REGION, EmbeddedAws, embedded_aws
+from tests.fakes.aws import OPERATIONS_ACCOUNT, REGION, EmbeddedAws, embedded_aws, environment_for
 
 MODEL_ID = "anthropic.claude-3-5-haiku-20241022-v1:0"
 CUSTOMER_ACCOUNTS = {"tenant-a": "222222222222", "tenant-b": "333333333333"}
@@ -56,14 +56,11 @@ def embedded() -> Iterator[EmbeddedAws]:
 
 
 @pytest.fixture
-def aws(embedded: EmbeddedAws, monkeypatch: pytest.MonkeyPatch) -> EmbeddedAws:
+def aws(embedded: EmbeddedAws) -> Iterator[EmbeddedAws]:
     """The embedded AWS, emptied, with this process's environment pointed at it."""
     embedded.reset()
-    for name in CLEARED_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-    for name, value in embedded.environment.items():
-        monkeypatch.setenv(name, value)
-    return embedded
+    with environment_for(embedded):
+        yield embedded
 
 
 @pytest.fixture

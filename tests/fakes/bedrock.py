@@ -1,17 +1,21 @@
-"""A local fake of the Amazon Bedrock runtime HTTP API.
+"""A local fake of the Amazon Bedrock HTTP APIs the project uses.
 
-Serves Converse, ConverseStream (AWS event-stream framing) and InvokeModel on
-127.0.0.1 with realistic bodies and usage, and records which access key id
-signed each request, so tests can prove which account's credentials reached
-Bedrock. moto's bedrock-runtime does not implement Converse, hence this fake.
+Runtime: Converse, ConverseStream (AWS event-stream framing) and InvokeModel,
+with realistic bodies and usage, recording which access key id signed each
+request, so tests can prove which account's credentials reached Bedrock.
+Control plane: the application inference profile calls the Terraform provider
+makes (create, get, delete, tags). moto implements neither (its bedrock-runtime
+is an empty stub and its bedrock has no inference profiles), hence this fake.
 
-    with FakeBedrockRuntime() as fake:
+    with FakeBedrock() as fake:
         os.environ["AWS_ENDPOINT_URL_BEDROCK_RUNTIME"] = fake.url
+        os.environ["AWS_ENDPOINT_URL_BEDROCK"] = fake.url
         ...
         assert {call.access_key_id for call in fake.calls} == {ops_key}
 
 Failures are injected with ``fail_next(code, status, times)``; ``latency_s``
-delays every response.
+delays every runtime response. Inference profiles are created in ``account_id``
+(the operations account), in the region of the request's signature.
 """
 
 from __future__ import annotations
@@ -22,16 +26,19 @@ import re
 import struct
 import threading
 import time
+import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 from urllib.parse import unquote
 
-__all__ = ["FakeBedrockRuntime", "RecordedCall", "encode_event"]
+__all__ = ["FakeBedrock", "RecordedCall", "encode_event"]
 
 _PATH = re.compile(r"^/model/(?P<model>[^/]+)/(?P<op>converse-stream|converse|invoke)$")
-_CREDENTIAL = re.compile(r"Credential=([^/]+)/")
+_PROFILE_PATH = re.compile(r"^/inference-profiles/(?P<id>.+)$")
+_CREDENTIAL = re.compile(r"Credential=(?P<key>[^/]+)/[0-9]+/(?P<region>[a-z0-9-]+)/")
 _STATUS_OF = {
     "ThrottlingException": 429,
     "AccessDeniedException": 403,
@@ -89,12 +96,17 @@ def encode_event(event_type: str, payload: dict[str, Any]) -> bytes:
     return message + struct.pack("!I", binascii.crc32(message) & 0xFFFFFFFF)
 
 
-class FakeBedrockRuntime:
+class FakeBedrock:
     """The fake server; a context manager that starts and stops it."""
 
-    def __init__(self, *, latency_s: float = 0.0, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, *, latency_s: float = 0.0, account_id: str = "111111111111", host: str = "127.0.0.1", port: int = 0
+    ) -> None:
         self.latency_s = latency_s
+        self.account_id = account_id
         self.calls: list[RecordedCall] = []
+        self.profiles: dict[str, dict[str, Any]] = {}  # by ARN
+        self.tags: dict[str, dict[str, str]] = {}  # by resource ARN
         self._failures: list[_Failure] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer((host, port), _handler_for(self))
@@ -106,7 +118,7 @@ class FakeBedrockRuntime:
         host, port = self._server.server_address[:2]
         return f"http://{host!s}:{port}"
 
-    def start(self) -> FakeBedrockRuntime:
+    def start(self) -> FakeBedrock:
         self._thread.start()
         return self
 
@@ -115,7 +127,7 @@ class FakeBedrockRuntime:
         self._server.server_close()
         self._thread.join(timeout=5)
 
-    def __enter__(self) -> FakeBedrockRuntime:
+    def __enter__(self) -> FakeBedrock:
         return self.start()
 
     def __exit__(
@@ -132,10 +144,42 @@ class FakeBedrockRuntime:
         with self._lock:
             self.calls.clear()
             self._failures.clear()
+            self.profiles.clear()
+            self.tags.clear()
 
     @property
     def access_key_ids(self) -> set[str | None]:
         return {call.access_key_id for call in self.calls}
+
+    def _profile(self, identifier: str) -> dict[str, Any] | None:
+        with self._lock:
+            return next(
+                (
+                    p
+                    for p in self.profiles.values()
+                    if identifier in (p["inferenceProfileArn"], p["inferenceProfileId"])
+                ),
+                None,
+            )
+
+    def _create_profile(self, body: dict[str, Any], region: str) -> dict[str, Any]:
+        profile_id = uuid.uuid4().hex[:12]
+        arn = f"arn:aws:bedrock:{region}:{self.account_id}:application-inference-profile/{profile_id}"
+        now = datetime.now(UTC).isoformat()
+        with self._lock:
+            self.profiles[arn] = {
+                "inferenceProfileName": body["inferenceProfileName"],
+                "description": body.get("description", ""),
+                "createdAt": now,
+                "updatedAt": now,
+                "inferenceProfileArn": arn,
+                "inferenceProfileId": profile_id,
+                "models": [{"modelArn": body["modelSource"]["copyFrom"]}],
+                "status": "ACTIVE",
+                "type": "APPLICATION",
+            }
+            self.tags[arn] = {t["key"]: t["value"] for t in body.get("tags", [])}
+        return {"inferenceProfileArn": arn, "status": "ACTIVE"}
 
     def _record(self, call: RecordedCall) -> _Failure | None:
         with self._lock:
@@ -149,7 +193,7 @@ class FakeBedrockRuntime:
             return failure
 
 
-def _handler_for(fake: FakeBedrockRuntime) -> type[BaseHTTPRequestHandler]:
+def _handler_for(fake: FakeBedrock) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive, like the real endpoint
         disable_nagle_algorithm = True  # headers and body are separate writes: no 40 ms delayed-ACK stall
@@ -157,10 +201,33 @@ def _handler_for(fake: FakeBedrockRuntime) -> type[BaseHTTPRequestHandler]:
         def log_message(self, *args: Any) -> None:
             """Silence the default per-request stderr line."""
 
+        def do_GET(self) -> None:
+            match = _PROFILE_PATH.match(self.path.split("?")[0])
+            profile = fake._profile(unquote(match["id"])) if match else None
+            if profile is None:
+                self._error(404, "ResourceNotFoundException", f"no inference profile {self.path}")
+            else:
+                self._json(profile)
+
+        def do_DELETE(self) -> None:
+            match = _PROFILE_PATH.match(self.path.split("?")[0])
+            profile = fake._profile(unquote(match["id"])) if match else None
+            if profile is None:
+                self._error(404, "ResourceNotFoundException", f"no inference profile {self.path}")
+                return
+            with fake._lock:
+                del fake.profiles[profile["inferenceProfileArn"]]
+                fake.tags.pop(profile["inferenceProfileArn"], None)
+            self._json({})
+
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b"{}"
-            match = _PATH.match(self.path.split("?")[0])
+            path = self.path.split("?")[0]
+            if path in ("/inference-profiles", "/listTagsForResource", "/tagResource", "/untagResource"):
+                self._control_plane(path, json.loads(raw or b"{}"))
+                return
+            match = _PATH.match(path)
             if match is None:
                 self._error(404, "UnknownOperationException", f"no route for {self.path}")
                 return
@@ -169,8 +236,12 @@ def _handler_for(fake: FakeBedrockRuntime) -> type[BaseHTTPRequestHandler]:
             ]
             credential = _CREDENTIAL.search(self.headers.get("Authorization", ""))
             body = json.loads(raw or b"{}")
-            call = RecordedCall(operation, unquote(match["model"]), credential[1] if credential else None, body)
+            model_id = unquote(match["model"])
+            call = RecordedCall(operation, model_id, credential["key"] if credential else None, body)
             failure = fake._record(call)
+            if failure is None and ":application-inference-profile/" in model_id and fake._profile(model_id) is None:
+                self._error(404, "ResourceNotFoundException", f"no inference profile {model_id}")
+                return
             if fake.latency_s:
                 time.sleep(fake.latency_s)
             if failure is not None:
@@ -181,6 +252,22 @@ def _handler_for(fake: FakeBedrockRuntime) -> type[BaseHTTPRequestHandler]:
                 self._stream(body)
             else:
                 self._json(_invoke_model(body))
+
+        def _control_plane(self, path: str, body: dict[str, Any]) -> None:
+            credential = _CREDENTIAL.search(self.headers.get("Authorization", ""))
+            region = credential["region"] if credential else "us-east-1"
+            if path == "/inference-profiles":
+                self._json(fake._create_profile(body, region))
+            elif path == "/listTagsForResource":
+                tags = fake.tags.get(body.get("resourceARN", ""), {})
+                self._json({"tags": [{"key": k, "value": v} for k, v in sorted(tags.items())]})
+            elif path == "/tagResource":
+                fake.tags.setdefault(body["resourceARN"], {}).update({t["key"]: t["value"] for t in body["tags"]})
+                self._json({})
+            else:
+                for key in body.get("tagKeys", []):
+                    fake.tags.get(body["resourceARN"], {}).pop(key, None)
+                self._json({})
 
         def _json(self, payload: dict[str, Any]) -> None:
             data = json.dumps(payload).encode()

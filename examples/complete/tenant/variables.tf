@@ -1,0 +1,50 @@
+variable "tenant_id" {
+  type        = string
+  description = "The tenant's id."
+}
+
+variable "external_id" {
+  type        = string
+  description = "The tenant's sts:ExternalId."
+  sensitive   = true
+}
+
+variable "model_id" {
+  type        = string
+  description = "The foundation model the tenant may invoke."
+}
+
+variable "region" {
+  type        = string
+  description = "Region of the Bedrock calls."
+}
+
+variable "content_policy" {
+  type        = string
+  description = "What the tenant's records keep of prompts and responses."
+}
+
+variable "concurrency" {
+  type        = number
+  description = "Reserved concurrency of the tenant's invoker."
+}
+
+variable "create_inference_profile" {
+  type        = bool
+  description = "Give the tenant an application inference profile."
+}
+
+variable "dependencies_zip_path" {
+  type        = string
+  description = "The dependency layer zip built by `make layer`."
+}
+
+variable "log_retention_in_days" {
+  type        = number
+  description = "Retention of the tenant's log groups."
+}
+
+variable "tags" {
+  type        = map(string)
+  description = "Tags for every resource."
+}
