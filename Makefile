@@ -85,7 +85,7 @@ docs: ## regenerate the terraform-docs tables in module and example READMEs
 demo: layer ## the main job: apply examples/complete against an embedded AWS, invoke each tenant, report
 	$(PYTHON) tools/demo.py
 
-bench: ## benchmarks; writes docs/benchmarks.md
+bench: layer ## benchmarks; prints the table and writes docs/benchmarks.md
 	$(PYTHON) -m benchmarks
 
 layer: $(LAYER_ZIP) ## build the Lambda dependencies layer zip (deterministic)

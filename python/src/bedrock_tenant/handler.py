@@ -25,6 +25,7 @@ from typing import Annotated, Any, Literal
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 from langchain_aws import ChatBedrockConverse
+from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
 
@@ -160,26 +161,33 @@ class LambdaHandler:
             runtime.sink.flush()
         return _respond(proxy, status, payload)
 
-    @staticmethod
-    def _invoke(runtime: Runtime, request: InvokeRequest, request_id: str) -> dict[str, Any]:
+    def callbacks(self, runtime: Runtime, request: InvokeRequest, request_id: str) -> list[BaseCallbackHandler]:
+        """The LangChain callbacks of one invocation: the invocation logger.
+        Subclasses may add their own (or, as the benchmarks do, replace it)."""
         settings = runtime.settings
-        callback = InvocationLogger(
-            runtime.sink,
-            tenant_id=settings.tenant_id,
-            model_id=settings.model_id,
-            region=settings.bedrock_region,
-            request_id=request_id,
-            content_policy=settings.content_policy,
-            metadata=request.metadata,
-            namespace=settings.metric_namespace,
-            max_content_bytes=settings.max_content_bytes,
-        )
+        return [
+            InvocationLogger(
+                runtime.sink,
+                tenant_id=settings.tenant_id,
+                model_id=settings.model_id,
+                region=settings.bedrock_region,
+                request_id=request_id,
+                content_policy=settings.content_policy,
+                metadata=request.metadata,
+                namespace=settings.metric_namespace,
+                max_content_bytes=settings.max_content_bytes,
+            )
+        ]
+
+    def _invoke(self, runtime: Runtime, request: InvokeRequest, request_id: str) -> dict[str, Any]:
+        settings = runtime.settings
         overrides: dict[str, Any] = {}
         if request.max_tokens is not None:
             overrides["max_tokens"] = request.max_tokens
         if request.temperature is not None:
             overrides["temperature"] = request.temperature
-        message = runtime.model.invoke(request.to_messages(), config={"callbacks": [callback]}, **overrides)
+        callbacks = self.callbacks(runtime, request, request_id)
+        message = runtime.model.invoke(request.to_messages(), config={"callbacks": callbacks}, **overrides)
         usage = dict(getattr(message, "usage_metadata", None) or {})
         return {
             "request_id": request_id,
