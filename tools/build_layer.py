@@ -62,9 +62,12 @@ def install(target: Path, python_version: str, arch: str) -> None:
 
 def deterministic_zip(source: Path, output: Path, prefix: str) -> None:
     """Zip ``source`` under ``prefix`` with sorted entries and fixed metadata."""
-    files = sorted(
-        path for path in source.rglob("*") if path.is_file() and not EXCLUDED_DIRS & set(path.relative_to(source).parts)
+    names = sorted(
+        path.relative_to(source).as_posix()  # sorted as the names appear in the archive
+        for path in source.rglob("*")
+        if path.is_file() and not EXCLUDED_DIRS & set(path.relative_to(source).parts)
     )
+    files = [source / name for name in names]
     output.parent.mkdir(parents=True, exist_ok=True)
     partial = output.with_suffix(".partial")
     with zipfile.ZipFile(partial, "w") as archive:
