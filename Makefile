@@ -83,7 +83,7 @@ docs: ## regenerate the terraform-docs tables in module and example READMEs
 	@for dir in $(TERRAFORM_DIRS); do $(TERRAFORM_DOCS) --config .terraform-docs.yml $$dir; done
 
 demo: layer ## the main job: apply examples/complete against an embedded AWS, invoke each tenant, report
-	$(PYTHON) tools/demo.py
+	$(PYTHON) -m tools.demo
 
 bench: layer ## benchmarks; prints the table and writes docs/benchmarks.md
 	$(PYTHON) -m benchmarks

@@ -14,7 +14,7 @@ import os
 import time
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TextIO
 
 import boto3
 from bedrock_tenant import Settings
@@ -93,10 +93,15 @@ def customer_session(aws: EmbeddedAws) -> boto3.Session:
 
 
 def measure_overhead(aws: EmbeddedAws, invocations: int, rounds: int) -> OverheadResult:
+    with open(os.devnull, "w") as devnull:
+        return _measure_overhead(aws, invocations, rounds, devnull)
+
+
+def _measure_overhead(aws: EmbeddedAws, invocations: int, rounds: int, devnull: TextIO) -> OverheadResult:
     customer = customer_session(aws)
     counts = count_calls(customer)
     quiet = Runtime.from_settings(settings("stdout"), base_session=customer)
-    quiet.sink = StdoutSink(open(os.devnull, "w"))  # noqa: SIM115 - lives as long as the benchmark
+    quiet.sink = StdoutSink(devnull)  # a real file write per record, without flooding the terminal
     cloudwatch = Runtime.from_settings(settings("cloudwatch"), base_session=customer)
     handlers = {
         "a": WithoutCallbacks(quiet),

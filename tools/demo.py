@@ -1,5 +1,6 @@
 """The demo: examples/complete applied to an embedded AWS, each tenant invoked,
-and a report of where every log record landed. Run with `make demo`.
+and a report of where every log record landed. Run with `make demo`
+(`python -m tools.demo` from the repository root).
 
 Starts a moto server (operations account 111111111111, customer accounts
 222222222222 and 333333333333), the Bedrock fake and the CloudWatch protocol
@@ -15,11 +16,9 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-
-from tests.e2e.stack import TENANTS, CompleteStack  # noqa: E402 - the repository root must be importable first
-from tests.fakes.aws import OPERATIONS_ACCOUNT, embedded_aws, environment_for  # noqa: E402
+from tests.e2e.stack import TENANTS, CompleteStack
+from tests.fakes.aws import OPERATIONS_ACCOUNT, embedded_aws, environment_for
+from tests.toolchain import REPO
 
 LAYER = REPO / "build" / "layer" / "dependencies.zip"
 PROMPTS = {

@@ -9,7 +9,7 @@ import pytest
 from bedrock_tenant import create_chat_model
 from bedrock_tenant.callback import InvocationLogger
 
-from tests.fakes.aws import EmbeddedAws, enforce_external_ids
+from tests.fakes.aws import EmbeddedAws, enforce_external_ids, frozen_credentials
 from tests.python.conftest import Tenant, operations_role_arn
 
 
@@ -107,3 +107,22 @@ def test_streaming_through_converse_stream_records_time_to_first_token(
     assert record["streaming"] is True
     assert 0 < record["time_to_first_token_ms"] <= record["latency_ms"]
     assert (record["input_tokens"], record["output_tokens"]) == (4, 6)
+
+
+def test_invoke_model_on_the_fake_is_signed_by_the_operations_role(
+    aws: EmbeddedAws, make_tenant: Callable[..., Tenant]
+) -> None:
+    tenant = make_tenant("tenant-a")
+    client = tenant.runtime.operations.client("bedrock-runtime", region_name="us-east-1")
+    body = {
+        "anthropic_version": "bedrock-2023-05-31",
+        "max_tokens": 50,
+        "messages": [{"role": "user", "content": "ping"}],
+    }
+    response = client.invoke_model(modelId=tenant.settings.model_id, body=json.dumps(body))
+    answer = json.loads(response["body"].read())
+    assert answer["content"][0]["text"] == "You said: ping"
+    assert answer["usage"] == {"input_tokens": 1, "output_tokens": 3}
+    [call] = aws.bedrock.calls
+    assert (call.operation, call.model_id) == ("InvokeModel", tenant.settings.model_id)
+    assert call.access_key_id == frozen_credentials(tenant.runtime.operations.session).access_key

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from bedrock_tenant.records import SCHEMA_VERSION, ContentPolicy, InvocationRecord, record_content
@@ -12,8 +13,8 @@ from bedrock_tenant.records import SCHEMA_VERSION, ContentPolicy, InvocationReco
 PROMPT = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Ünïcode prompt"}]
 
 
-def make_record(**fields: object) -> InvocationRecord:
-    values: dict[str, object] = {
+def make_record(**fields: Any) -> InvocationRecord:
+    values: dict[str, Any] = {
         "tenant_id": "tenant-a",
         "model_id": "anthropic.claude-3-5-haiku-20241022-v1:0",
         "region": "us-east-1",
@@ -26,7 +27,7 @@ def make_record(**fields: object) -> InvocationRecord:
         "total_tokens": 15,
     }
     values.update(fields)
-    return InvocationRecord(**values)  # type: ignore[arg-type]  # test builds records from loose values
+    return InvocationRecord(**values)
 
 
 def test_success_record_fields_and_emf() -> None:
