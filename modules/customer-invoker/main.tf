@@ -399,33 +399,27 @@ resource "aws_cloudwatch_dashboard" "this" {
   })
 }
 
-resource "aws_cloudwatch_metric_alarm" "errors" {
-  alarm_name          = "${local.function_name}-model-errors"
-  alarm_description   = "Bedrock calls of tenant ${var.tenant_id} failed (from the invocation records)."
-  namespace           = var.metric_namespace
-  metric_name         = "errors"
-  dimensions          = local.metric_dimensions
-  statistic           = "Sum"
-  period              = var.alarm_period_seconds
-  evaluation_periods  = 1
-  threshold           = var.error_alarm_threshold
-  comparison_operator = "GreaterThanOrEqualToThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = var.alarm_actions
-  ok_actions          = var.ok_actions
-  tags                = local.tags
-}
+resource "aws_cloudwatch_metric_alarm" "model" {
+  for_each = {
+    errors = {
+      threshold   = var.error_alarm_threshold
+      description = "Bedrock calls of tenant ${var.tenant_id} failed (from the invocation records)."
+    }
+    throttles = {
+      threshold   = var.throttle_alarm_threshold
+      description = "Bedrock throttled tenant ${var.tenant_id}'s calls (from the invocation records): the operations account's quota is exhausted."
+    }
+  }
 
-resource "aws_cloudwatch_metric_alarm" "throttles" {
-  alarm_name          = "${local.function_name}-model-throttles"
-  alarm_description   = "Bedrock throttled tenant ${var.tenant_id}'s calls (from the invocation records): the operations account's quota is exhausted."
+  alarm_name          = "${local.function_name}-model-${each.key}"
+  alarm_description   = each.value.description
   namespace           = var.metric_namespace
-  metric_name         = "throttles"
+  metric_name         = each.key
   dimensions          = local.metric_dimensions
   statistic           = "Sum"
   period              = var.alarm_period_seconds
   evaluation_periods  = 1
-  threshold           = var.throttle_alarm_threshold
+  threshold           = each.value.threshold
   comparison_operator = "GreaterThanOrEqualToThreshold"
   treat_missing_data  = "notBreaching"
   alarm_actions       = var.alarm_actions

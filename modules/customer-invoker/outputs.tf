@@ -55,10 +55,7 @@ output "dashboard_name" {
 
 output "alarm_arns" {
   description = "ARNs of the model error and throttle alarms."
-  value = {
-    errors    = aws_cloudwatch_metric_alarm.errors.arn
-    throttles = aws_cloudwatch_metric_alarm.throttles.arn
-  }
+  value       = { for name, alarm in aws_cloudwatch_metric_alarm.model : name => alarm.arn }
 }
 
 output "code_sha256" {

@@ -29,10 +29,11 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import unquote
+
+from .local_server import LocalServer
 
 __all__ = ["FakeBedrock", "RecordedCall", "encode_event"]
 
@@ -96,7 +97,7 @@ def encode_event(event_type: str, payload: dict[str, Any]) -> bytes:
     return message + struct.pack("!I", binascii.crc32(message) & 0xFFFFFFFF)
 
 
-class FakeBedrock:
+class FakeBedrock(LocalServer):
     """The fake server; a context manager that starts and stops it."""
 
     def __init__(
@@ -109,31 +110,7 @@ class FakeBedrock:
         self.tags: dict[str, dict[str, str]] = {}  # by resource ARN
         self._failures: list[_Failure] = []
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer((host, port), _handler_for(self))
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start(self) -> FakeBedrock:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> FakeBedrock:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
+        super().__init__(_handler_for(self), host=host, port=port)
 
     def fail_next(self, code: str, *, times: int = 1, status: int | None = None) -> None:
         """Answer the next ``times`` requests with the AWS error ``code``."""

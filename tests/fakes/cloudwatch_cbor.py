@@ -15,15 +15,15 @@ from __future__ import annotations
 import http.client
 import json
 import re
-import threading
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import urlsplit
 
 import botocore.session
 import cbor2
+
+from .local_server import LocalServer
 
 __all__ = ["CloudWatchCborBridge"]
 
@@ -66,31 +66,13 @@ def _tag_timestamps(value: Any, shape: Any) -> Any:
     return value
 
 
-class CloudWatchCborBridge:
+class CloudWatchCborBridge(LocalServer):
     """Serves CloudWatch's CBOR protocol on 127.0.0.1 in front of a moto server."""
 
     def __init__(self, moto_url: str, *, host: str = "127.0.0.1", port: int = 0) -> None:
         self._moto = urlsplit(moto_url)
         self._model = botocore.session.get_session().get_service_model("cloudwatch")
-        self._server = ThreadingHTTPServer((host, port), _handler_for(self))
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def __enter__(self) -> CloudWatchCborBridge:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        super().__init__(_handler_for(self), host=host, port=port)
 
     def forward(self, operation: str, members: dict[str, Any], authorization: str) -> tuple[int, bytes]:
         """Send ``operation`` to moto as awsJson1_0; return (status, CBOR body)."""

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,6 +24,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def sts_endpoint() -> Iterator[str]:
     with moto_server() as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def placeholder_layer_zip(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A stand-in for the dependency layer: plans only hash it."""
+    path = tmp_path_factory.mktemp("layer") / "dependencies.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("python/placeholder.py", "")
+    return str(path)
 
 
 @pytest.fixture(scope="session")

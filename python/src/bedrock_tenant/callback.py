@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -140,36 +141,7 @@ class InvocationLogger(BaseCallbackHandler):
         parent_run_id: UUID | None = None,
         **kwargs: Any,
     ) -> None:
-        call = self._calls.pop(run_id, None)
-        if call is None:
-            return
-        try:
-            generation = response.generations[0][0] if response.generations and response.generations[0] else None
-            text = generation.text if generation is not None else ""
-            usage: dict[str, Any] = {}
-            metadata: dict[str, Any] = {}
-            if isinstance(generation, ChatGeneration):
-                message = generation.message
-                usage = dict(getattr(message, "usage_metadata", None) or {})
-                metadata = dict(message.response_metadata or {})
-                text = _text(message.content)
-            details = usage.get("input_token_details") or {}
-            record = self._record(
-                call,
-                run_id,
-                parent_run_id,
-                status="success",
-                input_tokens=usage.get("input_tokens"),
-                output_tokens=usage.get("output_tokens"),
-                total_tokens=usage.get("total_tokens"),
-                cache_read_tokens=details.get("cache_read"),
-                cache_write_tokens=details.get("cache_creation"),
-                stop_reason=metadata.get("stopReason") or metadata.get("stop_reason"),
-                response=text,
-            )
-            self._emit(record)
-        except Exception:  # a logging bug must not fail the model call
-            self._failed()
+        self._finish(run_id, parent_run_id, _success_fields, response)
 
     def on_llm_error(
         self,
@@ -179,58 +151,65 @@ class InvocationLogger(BaseCallbackHandler):
         parent_run_id: UUID | None = None,
         **kwargs: Any,
     ) -> None:
+        self._finish(run_id, parent_run_id, _error_fields, error)
+
+    # -- helpers ------------------------------------------------------------
+    def _finish(
+        self, run_id: UUID, parent_run_id: UUID | None, fields_of: Callable[[Any], dict[str, Any]], outcome: Any
+    ) -> None:
+        """Record the end of a started call; never raises into the model call."""
         call = self._calls.pop(run_id, None)
         if call is None:
             return
         try:
-            message = getattr(error, "message", None) or str(error)
-            record = self._record(
-                call,
-                run_id,
-                parent_run_id,
-                status="error",
-                error_type=_error_code(error),
-                error_message=message[:_MAX_ERROR_MESSAGE],
-                response=None,
+            fields = fields_of(outcome)
+            response = fields.pop("response", None)
+            first_token = None if call.first_token_at is None else (call.first_token_at - call.started) * 1000
+            record = InvocationRecord(
+                tenant_id=self.tenant_id,
+                model_id=self.model_id,
+                region=self.region,
+                request_id=self.request_id,
+                run_id=str(run_id),
+                parent_run_id=None if parent_run_id is None else str(parent_run_id),
+                timestamp=datetime.now(UTC),
+                latency_ms=(time.perf_counter() - call.started) * 1000,
+                streaming=call.first_token_at is not None,
+                time_to_first_token_ms=first_token,
+                content=record_content(self.content_policy, call.prompt, response, max_bytes=self.max_content_bytes),
+                metadata=self.metadata,
+                **fields,
             )
-            self._emit(record)
+            self.sink.emit(record.to_dict(self.namespace), record.timestamp_ms)
+            self.records_emitted += 1
         except Exception:  # a logging bug must not fail the model call
-            self._failed()
+            self.failures += 1
+            logger.warning("could not record a model call")
 
-    # -- helpers ------------------------------------------------------------
-    def _record(
-        self,
-        call: _Call,
-        run_id: UUID,
-        parent_run_id: UUID | None,
-        *,
-        status: Any,
-        response: str | None,
-        **fields: Any,
-    ) -> InvocationRecord:
-        now = time.perf_counter()
-        first_token = None if call.first_token_at is None else (call.first_token_at - call.started) * 1000
-        return InvocationRecord(
-            tenant_id=self.tenant_id,
-            model_id=self.model_id,
-            region=self.region,
-            request_id=self.request_id,
-            run_id=str(run_id),
-            parent_run_id=None if parent_run_id is None else str(parent_run_id),
-            status=status,
-            timestamp=datetime.now(UTC),
-            latency_ms=(now - call.started) * 1000,
-            streaming=call.first_token_at is not None,
-            time_to_first_token_ms=first_token,
-            content=record_content(self.content_policy, call.prompt, response, max_bytes=self.max_content_bytes),
-            metadata=self.metadata,
-            **fields,
-        )
 
-    def _emit(self, record: InvocationRecord) -> None:
-        self.sink.emit(record.to_dict(self.namespace), record.timestamp_ms)
-        self.records_emitted += 1
+def _success_fields(response: LLMResult) -> dict[str, Any]:
+    generation = response.generations[0][0] if response.generations and response.generations[0] else None
+    text = generation.text if generation is not None else ""
+    usage: dict[str, Any] = {}
+    metadata: dict[str, Any] = {}
+    if isinstance(generation, ChatGeneration):
+        message = generation.message
+        usage = dict(getattr(message, "usage_metadata", None) or {})
+        metadata = dict(message.response_metadata or {})
+        text = _text(message.content)
+    details = usage.get("input_token_details") or {}
+    return {
+        "status": "success",
+        "response": text,
+        "input_tokens": usage.get("input_tokens"),
+        "output_tokens": usage.get("output_tokens"),
+        "total_tokens": usage.get("total_tokens"),
+        "cache_read_tokens": details.get("cache_read"),
+        "cache_write_tokens": details.get("cache_creation"),
+        "stop_reason": metadata.get("stopReason") or metadata.get("stop_reason"),
+    }
 
-    def _failed(self) -> None:
-        self.failures += 1
-        logger.warning("could not record a model call", exc_info=False)
+
+def _error_fields(error: BaseException) -> dict[str, Any]:
+    message = getattr(error, "message", None) or str(error)
+    return {"status": "error", "error_type": _error_code(error), "error_message": message[:_MAX_ERROR_MESSAGE]}

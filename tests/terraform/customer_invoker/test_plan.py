@@ -32,24 +32,16 @@ ENVIRONMENT = {
 }
 
 
-@pytest.fixture(scope="module")
-def dependencies_zip(tmp_path_factory: pytest.TempPathFactory) -> str:
-    path = tmp_path_factory.mktemp("layer") / "dependencies.zip"
-    with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr("python/placeholder.py", "")
-    return str(path)
-
-
-def inputs(case: str, dependencies_zip: str) -> dict[str, Any]:
+def inputs(case: str, placeholder_layer_zip: str) -> dict[str, Any]:
     values = {**BASE, **CASES["cases"][case]["inputs"]}
     if case == "defaults":
-        values["dependencies_zip_path"] = dependencies_zip
+        values["dependencies_zip_path"] = placeholder_layer_zip
     return values
 
 
 @pytest.fixture(scope="module")
-def plans(workspace: Workspace, dependencies_zip: str) -> dict[str, Plan]:
-    return {case: workspace.plan(MODULE, inputs(case, dependencies_zip)) for case in CASES["cases"]}
+def plans(workspace: Workspace, placeholder_layer_zip: str) -> dict[str, Plan]:
+    return {case: workspace.plan(MODULE, inputs(case, placeholder_layer_zip)) for case in CASES["cases"]}
 
 
 @pytest.mark.parametrize("case", list(CASES["cases"]))
@@ -171,8 +163,8 @@ def test_dashboard_and_alarms_use_the_record_metrics(plans: dict[str, Plan]) -> 
     assert all(m[2:6] == ["tenant_id", "acme", "model_id", BASE["model_id"]] for m in record_metrics)
 
 
-def test_code_zip_is_reproducible_and_holds_only_the_package(workspace: Workspace, dependencies_zip: str) -> None:
-    variables = inputs("defaults", dependencies_zip)
+def test_code_zip_is_reproducible_and_holds_only_the_package(workspace: Workspace, placeholder_layer_zip: str) -> None:
+    variables = inputs("defaults", placeholder_layer_zip)
     first, second = workspace.root(MODULE, variables), workspace.root(MODULE, variables)
     hashes = []
     for test in (first, second):  # two clean copies, each planned twice
@@ -193,15 +185,15 @@ def test_code_zip_is_reproducible_and_holds_only_the_package(workspace: Workspac
     assert not any("__pycache__" in name for name in names)
 
 
-def test_code_change_changes_the_hash(workspace: Workspace, dependencies_zip: str, tmp_path: Path) -> None:
+def test_code_change_changes_the_hash(workspace: Workspace, placeholder_layer_zip: str, tmp_path: Path) -> None:
     source = tmp_path / "src"
     source.mkdir()
     package = Path(workspace.directory) / "python" / "src" / "bedrock_tenant"
     (source / "bedrock_tenant").mkdir()
     for path in package.glob("*.py"):
         (source / "bedrock_tenant" / path.name).write_bytes(path.read_bytes())
-    original = workspace.plan(MODULE, {**inputs("defaults", dependencies_zip), "source_dir": str(source)})
+    original = workspace.plan(MODULE, {**inputs("defaults", placeholder_layer_zip), "source_dir": str(source)})
     (source / "bedrock_tenant" / "handler.py").write_text((package / "handler.py").read_text() + "\n# changed\n")
-    changed = workspace.plan(MODULE, {**inputs("defaults", dependencies_zip), "source_dir": str(source)})
+    changed = workspace.plan(MODULE, {**inputs("defaults", placeholder_layer_zip), "source_dir": str(source)})
     assert original.outputs["code_sha256"] != changed.outputs["code_sha256"]
     assert original.values["aws_lambda_function.this"]["source_code_hash"] == original.outputs["code_sha256"]

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import zipfile
 from collections import Counter
 from pathlib import Path
-
-import pytest
 
 from tests.terraform.plan import Plan, Workspace
 
@@ -35,14 +32,6 @@ def times(counts: Counter[str], n: int) -> Counter[str]:
     return Counter({key: value * n for key, value in counts.items()})
 
 
-@pytest.fixture(scope="module")
-def dependencies_zip(tmp_path_factory: pytest.TempPathFactory) -> str:
-    path = tmp_path_factory.mktemp("layer") / "dependencies.zip"
-    with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr("python/placeholder.py", "")
-    return str(path)
-
-
 def environment_is_known_after_apply(plan: Plan, address: str) -> bool:
     # The functions' environment names the operations role and inference profile
     # that the same apply creates, so examples plan it as unknown (the module tests
@@ -51,7 +40,7 @@ def environment_is_known_after_apply(plan: Plan, address: str) -> bool:
     return bool(change["change"]["after_unknown"]["environment"][0]["variables"])
 
 
-def test_complete(workspace: Workspace, dependencies_zip: str) -> None:
+def test_complete(workspace: Workspace, placeholder_layer_zip: str) -> None:
     plan = workspace.plan(
         "examples/complete",
         {
@@ -61,7 +50,7 @@ def test_complete(workspace: Workspace, dependencies_zip: str) -> None:
                 "initech": {"customer_account": "b", "model_id": NOVA},
             },
             "external_ids": {"acme": "a" * 32, "globex": "b" * 32, "initech": "c" * 32},
-            "dependencies_zip_path": dependencies_zip,
+            "dependencies_zip_path": placeholder_layer_zip,
         },
     )
     assert Counter(plan.counts) == times(INVOKER + ROLE + PROFILE, 3)
@@ -80,9 +69,9 @@ def test_complete(workspace: Workspace, dependencies_zip: str) -> None:
     assert "tenants" in plan.raw["output_changes"]
 
 
-def test_single_tenant(workspace: Workspace, dependencies_zip: str) -> None:
+def test_single_tenant(workspace: Workspace, placeholder_layer_zip: str) -> None:
     plan = workspace.plan(
-        "examples/single-tenant", {"external_id": "d" * 32, "dependencies_zip_path": dependencies_zip}
+        "examples/single-tenant", {"external_id": "d" * 32, "dependencies_zip_path": placeholder_layer_zip}
     )
     assert Counter(plan.counts) == INVOKER + ROLE
     assert plan.values["module.operations_role.aws_iam_role.this"]["name"] == "bedrock-tenant-acme"
@@ -92,9 +81,9 @@ def test_single_tenant(workspace: Workspace, dependencies_zip: str) -> None:
     assert plan.outputs["invocation_log_group_name"] == "/bedrock-tenant/acme/invocations"
 
 
-def test_enterprise_customer(workspace: Workspace, dependencies_zip: str) -> None:
+def test_enterprise_customer(workspace: Workspace, placeholder_layer_zip: str) -> None:
     plan = workspace.plan(
-        "examples/enterprise-customer", {"external_id": "e" * 32, "dependencies_zip_path": dependencies_zip}
+        "examples/enterprise-customer", {"external_id": "e" * 32, "dependencies_zip_path": placeholder_layer_zip}
     )
     assert Counter(plan.counts) == times(INVOKER, 3) + ROLE + PROFILE
     functions = {
