@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.e2e.stack import TENANTS, CompleteStack
+from tests.e2e.stack import CUSTOMER_ACCOUNTS, TENANTS, CompleteStack
 from tests.fakes.aws import OPERATIONS_ACCOUNT, embedded_aws, environment_for
 from tests.toolchain import REPO
 
@@ -72,7 +72,7 @@ def report_tenant(stack: CompleteStack, tenant_id: str) -> int:
     group = tenant["invocation_log_group_name"]
     records = stack.records(account, group)
     elsewhere = sum(
-        len(stack.records(other, group)) for other in {*stack.variables_accounts(), OPERATIONS_ACCOUNT} - {account}
+        len(stack.records(other, group)) for other in {*CUSTOMER_ACCOUNTS.values(), OPERATIONS_ACCOUNT} - {account}
     )
     signers = sorted({stack.identity_of(call.access_key_id) for call in calls if call.access_key_id})
     print(f"{tenant_id}  customer account {account}, content policy {TENANTS[tenant_id]['content_policy']}")

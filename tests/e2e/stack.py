@@ -117,10 +117,6 @@ class CompleteStack:
     def customer_account(self, tenant_id: str) -> str:
         return CUSTOMER_ACCOUNTS[TENANTS[tenant_id]["customer_account"]]
 
-    def variables_accounts(self) -> set[str]:
-        """Every customer account of the stack."""
-        return set(CUSTOMER_ACCOUNTS.values())
-
     # -- identities --------------------------------------------------------
     def assume(self, role_arn: str, caller: boto3.Session | None = None) -> boto3.Session:
         sts = (caller or boto3.Session()).client("sts", region_name=REGION)

@@ -12,6 +12,7 @@ import pytest
 from bedrock_tenant.__main__ import LocalContext
 from bedrock_tenant.handler import LambdaHandler, Runtime
 from bedrock_tenant.settings import Settings
+from bedrock_tenant.sinks import CloudWatchLogsSink
 
 from tests.fakes.aws import OPERATIONS_ACCOUNT, REGION, EmbeddedAws, embedded_aws, environment_for
 
@@ -32,6 +33,12 @@ class Tenant:
 
     def invoke(self, event: Any, request_id: str = "req-1") -> dict[str, Any]:
         return self.handler(event, LocalContext(request_id))
+
+    @property
+    def cloudwatch_sink(self) -> CloudWatchLogsSink:
+        sink = self.runtime.sink
+        assert isinstance(sink, CloudWatchLogsSink), f"{self.tenant_id} logs to {type(sink).__name__}"
+        return sink
 
     def records(self) -> list[dict[str, Any]]:
         """Every record in this tenant's invocation log group, oldest first."""

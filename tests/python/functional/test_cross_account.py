@@ -60,7 +60,7 @@ def test_bedrock_sees_only_the_operations_role_and_logs_stay_in_the_customer_acc
     assert record["metadata"] == {"user": "u-1"}
     assert (record["input_tokens"], record["output_tokens"]) == (5, 7)
     assert record["stop_reason"] == "end_turn"
-    assert tenant.runtime.sink.stats.fallback_events == 0  # type: ignore[attr-defined]
+    assert tenant.cloudwatch_sink.stats.fallback_events == 0
     # ...and the operations account has no log group at all.
     operations_logs = session_from(
         {
@@ -95,7 +95,7 @@ def test_a_thousand_warm_invocations_make_one_assume_role_call(
     assert tenant.runtime.operations.assume_role_calls == 1
     assert len(aws.bedrock.calls) == 1000
     assert len(tenant.records()) == 1000
-    stats = tenant.runtime.sink.stats  # type: ignore[attr-defined]
+    stats = tenant.cloudwatch_sink.stats
     assert (stats.put_calls, stats.fallback_events) == (1000, 0)  # one PutLogEvents per invocation
 
 
