@@ -22,6 +22,17 @@ def test_two_clean_builds_are_identical(layer_zip: Path, tmp_path: Path) -> None
     assert hashlib.sha256(layer_zip.read_bytes()).hexdigest() == hashlib.sha256(second.read_bytes()).hexdigest()
 
 
+def test_layer_names_nothing_of_the_build_machine(layer_zip: Path) -> None:
+    # Builds in different checkouts must match: no interpreter path, no checkout path.
+    with zipfile.ZipFile(layer_zip) as archive:
+        records = [archive.read(name) for name in archive.namelist() if name.endswith(".dist-info/RECORD")]
+        everything = b"".join(archive.read(name) for name in archive.namelist())
+    assert records
+    assert not any(line.startswith(b"../") for record in records for line in record.splitlines())
+    for local in (str(REPO), sys.executable, str(Path(sys.executable).resolve())):
+        assert local.encode() not in everything
+
+
 def test_layer_holds_the_runtime_dependencies_for_lambda(layer_zip: Path) -> None:
     with zipfile.ZipFile(layer_zip) as archive:
         infos = archive.infolist()

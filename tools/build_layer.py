@@ -60,6 +60,17 @@ def install(target: Path, python_version: str, arch: str) -> None:
     subprocess.run(command, check=True)
 
 
+def _shipped(path: Path) -> bytes:
+    """A file's bytes as shipped. A wheel's RECORD also lists its console scripts
+    (``../../bin/...``), whose hashes cover a shebang naming this machine's
+    interpreter; the scripts are not shipped, so neither are those lines."""
+    data = path.read_bytes()
+    if path.name != "RECORD" or not path.parent.name.endswith(".dist-info"):
+        return data
+    lines = data.decode("utf-8").splitlines(keepends=True)
+    return "".join(line for line in lines if not line.startswith("../")).encode("utf-8")
+
+
 def deterministic_zip(source: Path, output: Path, prefix: str) -> None:
     """Zip ``source`` under ``prefix`` with sorted entries and fixed metadata."""
     names = sorted(
@@ -76,7 +87,7 @@ def deterministic_zip(source: Path, output: Path, prefix: str) -> None:
             info.external_attr = (0o100755 if path.stat().st_mode & 0o111 else 0o100644) << 16
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 3  # Unix, so the modes above apply on extraction
-            archive.writestr(info, path.read_bytes(), compresslevel=9)
+            archive.writestr(info, _shipped(path), compresslevel=9)
     partial.replace(output)
 
 
