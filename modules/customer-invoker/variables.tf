@@ -105,7 +105,7 @@ variable "invocation_log_group_name" {
   default     = null
 
   validation {
-    condition     = var.invocation_log_group_name == null || can(regex("^[A-Za-z0-9_./#-]{1,512}$", coalesce(var.invocation_log_group_name, "x")))
+    condition     = var.invocation_log_group_name == null || can(regex("^[A-Za-z0-9_./#-]{1,512}$", var.invocation_log_group_name))
     error_message = "invocation_log_group_name must be 1-512 characters of letters, digits and _./#-."
   }
 }
@@ -151,7 +151,7 @@ variable "kms_key_arn" {
   default     = null
 
   validation {
-    condition     = var.kms_key_arn == null || can(regex("^arn:aws(-cn|-us-gov)?:kms:[a-z0-9-]+:[0-9]{12}:key/[a-f0-9-]{36}$", coalesce(var.kms_key_arn, "x")))
+    condition     = var.kms_key_arn == null || can(regex("^arn:aws(-cn|-us-gov)?:kms:[a-z0-9-]+:[0-9]{12}:key/[a-f0-9-]{36}$", var.kms_key_arn))
     error_message = "kms_key_arn must be a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<key-id>), not an alias."
   }
 }
@@ -175,7 +175,7 @@ variable "function_name" {
   default     = null
 
   validation {
-    condition     = var.function_name == null || can(regex("^[A-Za-z0-9_-]{1,56}$", coalesce(var.function_name, "x")))
+    condition     = var.function_name == null || can(regex("^[A-Za-z0-9_-]{1,56}$", var.function_name))
     error_message = "function_name must be 1-56 characters of letters, digits, _ and - (the module appends suffixes such as -dlq)."
   }
 }
@@ -294,7 +294,7 @@ variable "code_signing_config_arn" {
   default     = null
 
   validation {
-    condition     = var.code_signing_config_arn == null || can(regex("^arn:aws(-cn|-us-gov)?:lambda:[a-z0-9-]+:[0-9]{12}:code-signing-config:csc-[a-z0-9]{17}$", coalesce(var.code_signing_config_arn, "x")))
+    condition     = var.code_signing_config_arn == null || can(regex("^arn:aws(-cn|-us-gov)?:lambda:[a-z0-9-]+:[0-9]{12}:code-signing-config:csc-[a-z0-9]{17}$", var.code_signing_config_arn))
     error_message = "code_signing_config_arn must be a Lambda code-signing config ARN (arn:<partition>:lambda:<region>:<account>:code-signing-config:csc-<id>)."
   }
 }
@@ -305,7 +305,7 @@ variable "permissions_boundary_arn" {
   default     = null
 
   validation {
-    condition     = var.permissions_boundary_arn == null || can(regex("^arn:aws(-cn|-us-gov)?:iam::([0-9]{12}|aws):policy/.+$", coalesce(var.permissions_boundary_arn, "x")))
+    condition     = var.permissions_boundary_arn == null || can(regex("^arn:aws(-cn|-us-gov)?:iam::([0-9]{12}|aws):policy/.+$", var.permissions_boundary_arn))
     error_message = "permissions_boundary_arn must be an IAM managed policy ARN."
   }
 }

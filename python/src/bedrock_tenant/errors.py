@@ -14,12 +14,12 @@ __all__ = [
     "OperationsRoleError",
 ]
 
+# AWS error codes of throttling: the quota is exhausted for now.
+THROTTLING_CODES = frozenset({"ThrottlingException", "Throttling", "TooManyRequestsException"})
+
 # AWS error codes that mean "slow down / try later" rather than "this is wrong".
-RETRYABLE_CODES = frozenset(
+RETRYABLE_CODES = THROTTLING_CODES | frozenset(
     {
-        "ThrottlingException",
-        "Throttling",
-        "TooManyRequestsException",
         "ServiceUnavailableException",
         "ServiceUnavailable",
         "ModelNotReadyException",

@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Literal
 
+from .errors import THROTTLING_CODES
+
 __all__ = ["SCHEMA_VERSION", "ContentPolicy", "InvocationRecord", "record_content"]
 
 SCHEMA_VERSION = "1"
@@ -35,7 +37,6 @@ _METRIC_UNITS = {
     "throttles": "Count",
 }
 _DIMENSIONS = ["tenant_id", "model_id"]
-_THROTTLE_CODES = frozenset({"ThrottlingException", "Throttling", "TooManyRequestsException"})
 
 
 class ContentPolicy(StrEnum):
@@ -143,7 +144,7 @@ class InvocationRecord:
             "latency_ms": round(self.latency_ms, 3),
             "invocations": 1,
             "errors": int(self.status == "error"),
-            "throttles": int(self.error_type in _THROTTLE_CODES),
+            "throttles": int(self.error_type in THROTTLING_CODES),
         }
         optional = {
             "time_to_first_token_ms": None
