@@ -17,7 +17,16 @@ CACHE_DIR = Path(
     os.environ.get("BTL_CACHE_DIR")
     or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "bedrock-tenant-logging"
 )
-TOOLS = ("TF_BIN", "TF_CLI_CONFIG_FILE", "TFLINT", "TFLINT_PLUGIN_DIR", "TERRAFORM_DOCS", "CHECKOV")
+TOOLS = (
+    "TF_BIN",
+    "TF_CLI_CONFIG_FILE",
+    "TFLINT",
+    "TFLINT_PLUGIN_DIR",
+    "TERRAFORM_DOCS",
+    "CHECKOV",
+    "IAM_EVALUATOR_MODULES",
+    "LAMBDA_RIE",
+)
 
 
 @cache

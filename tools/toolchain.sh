@@ -6,11 +6,13 @@
 #   - the hashicorp/aws and hashicorp/archive providers as an unpacked filesystem
 #     mirror plus a CLI config pointing at it, when the registry is unreachable;
 #   - tflint with the AWS ruleset plugin, terraform-docs, checkov;
+#   - the embedded AWS's test tools: the IAM policy evaluator (npm packages pinned by
+#     tests/fakes/iam/package-lock.json) and the Lambda Runtime Interface Emulator;
 #   - the repository's Python virtual environment (.venv).
 # Everything it resolves is written to $CACHE_DIR/toolchain.env, which the
 # Makefile and the tests read. A run with everything cached builds nothing.
 #
-# Usage: tools/toolchain.sh [all|terraform|providers|tflint|terraform-docs|checkov|venv]...
+# Usage: tools/toolchain.sh [all|terraform|providers|tflint|terraform-docs|checkov|iam-evaluator|lambda-rie|venv]...
 # Environment:
 #   BTL_CACHE_DIR          cache root (default ${XDG_CACHE_HOME:-$HOME/.cache}/bedrock-tenant-logging)
 #   BTL_PROVIDER_SOURCE    auto (default) | registry | mirror
@@ -192,6 +194,7 @@ ensure_providers() {
       mkdir -p "$CACHE_DIR/providers"
       mirror_provider aws "$AWS_PROVIDER_MODULE_VERSION"
       mirror_provider archive "$ARCHIVE_PROVIDER_MODULE_VERSION"
+      mirror_provider random "$RANDOM_PROVIDER_MODULE_VERSION"
       write_cli_config
       resolved[TF_CLI_CONFIG_FILE]=$CACHE_DIR/terraform.rc
       log "providers: filesystem mirror $MIRROR_DIR (air-gapped mode)"
@@ -235,6 +238,45 @@ ensure_terraform_docs() {
     "github.com/terraform-docs/terraform-docs@$TERRAFORM_DOCS_VERSION" . "$bin"
   resolved[TERRAFORM_DOCS]=$bin
   log "terraform-docs: $bin"
+}
+
+# --- embedded AWS ----------------------------------------------------------------
+apt_install() {
+  command -v apt-get >/dev/null || die "$1 is required and apt-get is unavailable: install $1"
+  log "installing the $* system package(s)"
+  local sudo=()
+  [[ $(id -u) -eq 0 ]] || sudo=(sudo)
+  "${sudo[@]}" apt-get update -qq && "${sudo[@]}" apt-get install -y -qq "$@" >/dev/null
+}
+
+ensure_iam_evaluator() {
+  # The embedded AWS's IAM policy evaluator (@cloud-copilot/iam-simulate, see
+  # tests/fakes/policy.py), installed from the lock file into the cache.
+  local source=$repo_dir/tests/fakes/iam key dir
+  command -v node >/dev/null && command -v npm >/dev/null || apt_install nodejs npm
+  node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' ||
+    die "Node.js >= 20 is required for the IAM evaluator, found $(node --version)"
+  key=$(cat "$source/package.json" "$source/package-lock.json" | sha256sum | cut -c1-16)
+  dir=$CACHE_DIR/iam-evaluator-$key
+  if [[ ! -d $dir/node_modules/@cloud-copilot/iam-simulate ]]; then
+    rm -rf "$dir.tmp"
+    mkdir -p "$dir.tmp"
+    cp "$source/package.json" "$source/package-lock.json" "$dir.tmp/"
+    (cd "$dir.tmp" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error) >&2 ||
+      die "npm ci of the IAM evaluator failed"
+    rm -rf "$dir"
+    mv "$dir.tmp" "$dir"
+  fi
+  resolved[IAM_EVALUATOR_MODULES]=$dir/node_modules
+  log "IAM evaluator: $dir/node_modules (node $(node --version))"
+}
+
+ensure_lambda_rie() {
+  local bin=$BIN_DIR/aws-lambda-rie-$LAMBDA_RIE_VERSION
+  go_build "aws-lambda-rie-$LAMBDA_RIE_VERSION" \
+    "github.com/aws/aws-lambda-runtime-interface-emulator@$LAMBDA_RIE_VERSION" ./cmd/aws-lambda-rie "$bin"
+  resolved[LAMBDA_RIE]=$bin
+  log "Lambda Runtime Interface Emulator: $bin"
 }
 
 # --- Python ----------------------------------------------------------------------
@@ -296,7 +338,7 @@ ensure_venv() {
 main() {
   local steps=("$@")
   [[ ${#steps[@]} -gt 0 ]] || steps=(all)
-  [[ ${steps[0]} == all ]] && steps=(terraform providers tflint terraform-docs checkov venv)
+  [[ ${steps[0]} == all ]] && steps=(terraform providers tflint terraform-docs checkov iam-evaluator lambda-rie venv)
   load_env
   local step
   for step in "${steps[@]}"; do
@@ -306,6 +348,8 @@ main() {
       tflint) ensure_tflint ;;
       terraform-docs) ensure_terraform_docs ;;
       checkov) ensure_checkov ;;
+      iam-evaluator) ensure_iam_evaluator ;;
+      lambda-rie) ensure_lambda_rie ;;
       venv) ensure_venv ;;
       *) die "unknown step '$step'" ;;
     esac
