@@ -26,6 +26,7 @@ from langchain_core.callbacks import BaseCallbackHandler
 from benchmarks.naive import NaiveCloudWatchCallback, naive_invocation
 from benchmarks.stats import Summary
 from tests.fakes.aws import OPERATIONS_ACCOUNT, EmbeddedAws
+from tests.fakes.tenants import provision_tenant
 
 CUSTOMER_ACCOUNT = "222222222222"
 MODEL_ID = "anthropic.claude-3-5-haiku-20241022-v1:0"
@@ -85,11 +86,17 @@ def count_calls(session: boto3.Session) -> Counter[str]:
 
 
 def customer_session(aws: EmbeddedAws) -> boto3.Session:
-    session = aws.account_session(CUSTOMER_ACCOUNT)
-    logs = session.client("logs")
-    if not logs.describe_log_groups(logGroupNamePrefix=LOG_GROUP)["logGroups"]:
-        logs.create_log_group(logGroupName=LOG_GROUP)
-    return session
+    """The bench tenant's execution role (the embedded AWS enforces its policies)."""
+    tenant = provision_tenant(
+        aws,
+        tenant_id="bench",
+        customer_account=CUSTOMER_ACCOUNT,
+        external_id=EXTERNAL_ID,
+        model_ids=[MODEL_ID],
+        log_group=LOG_GROUP,
+    )
+    assert tenant.operations_role_arn == ROLE_ARN
+    return tenant.customer
 
 
 def measure_overhead(aws: EmbeddedAws, invocations: int, rounds: int) -> OverheadResult:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +16,7 @@ from bedrock_tenant.settings import Settings
 from bedrock_tenant.sinks import CloudWatchLogsSink
 
 from tests.fakes.aws import OPERATIONS_ACCOUNT, REGION, EmbeddedAws, embedded_aws, environment_for
+from tests.fakes.tenants import provision_tenant
 
 MODEL_ID = "anthropic.claude-3-5-haiku-20241022-v1:0"
 CUSTOMER_ACCOUNTS = {"tenant-a": "222222222222", "tenant-b": "333333333333"}
@@ -75,10 +77,17 @@ def make_tenant(aws: EmbeddedAws) -> Callable[..., Tenant]:
     """Build a tenant: customer account, invocation log group, runtime, handler."""
 
     def make(tenant_id: str = "tenant-a", *, create_log_group: bool = True, **overrides: Any) -> Tenant:
-        customer = aws.account_session(CUSTOMER_ACCOUNTS[tenant_id])
+        # Real roles with the modules' policy shapes: the embedded AWS enforces them.
         log_group = f"/bedrock-tenant/{tenant_id}/invocations"
-        if create_log_group:
-            customer.client("logs").create_log_group(logGroupName=log_group)
+        customer = provision_tenant(
+            aws,
+            tenant_id=tenant_id,
+            customer_account=CUSTOMER_ACCOUNTS[tenant_id],
+            external_id=EXTERNAL_IDS[tenant_id],
+            model_ids=[MODEL_ID],
+            log_group=log_group,
+            create_log_group=create_log_group,
+        ).customer
         values: dict[str, Any] = {
             "tenant_id": tenant_id,
             "operations_role_arn": operations_role_arn(tenant_id),
@@ -95,3 +104,30 @@ def make_tenant(aws: EmbeddedAws) -> Callable[..., Tenant]:
         return Tenant(tenant_id, customer, settings, runtime, LambdaHandler(runtime))
 
     return make
+
+
+# -- for the sink and handler tests (H-runtime) ---------------------------------------
+
+INVOCATION_LOG_GROUP = "/bedrock-tenant/tenant-a/invocations"
+
+
+@pytest.fixture
+def customer(aws: EmbeddedAws) -> boto3.Session:
+    """tenant-a's customer account with its invocation log group, and no runtime."""
+    session = aws.account_session(CUSTOMER_ACCOUNTS["tenant-a"])
+    session.client("logs").create_log_group(logGroupName=INVOCATION_LOG_GROUP)
+    return session
+
+
+@pytest.fixture
+def blackhole() -> Iterator[str]:
+    """An endpoint that accepts connections and never answers (a hung service)."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(64)
+        yield f"http://127.0.0.1:{server.getsockname()[1]}"
+
+
+def printed_records(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
+    """The JSON records written to stdout (the sinks' fallback) since the last read."""
+    return [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]

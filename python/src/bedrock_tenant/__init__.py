@@ -12,6 +12,7 @@ Lambda functions use ``bedrock_tenant.handler.lambda_handler``.
 from .callback import InvocationLogger
 from .credentials import OperationsSession
 from .errors import BedrockInvocationError, BedrockTenantError, ConfigurationError, OperationsRoleError
+from .logging_guard import guard_sensitive_loggers
 from .model import create_chat_model
 from .records import ContentPolicy, InvocationRecord
 from .settings import Settings
@@ -34,3 +35,6 @@ __all__ = [
 ]
 
 __version__ = "0.1.0"
+
+# Before any client exists: no log level may put credentials in a log (see logging_guard).
+guard_sensitive_loggers()

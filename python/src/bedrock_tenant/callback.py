@@ -3,12 +3,14 @@
 ``InvocationLogger`` turns the chat-model lifecycle (start, first token, end or
 error) into one :class:`~bedrock_tenant.records.InvocationRecord` per call and
 hands it to a sink. It never raises into the model call: a logging failure is
-logged and counted, and the call's result is returned as usual.
+logged with its reason and counted, and the call's result is returned as usual.
+One logger may serve concurrent calls from many threads.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,11 +18,11 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from botocore.exceptions import ClientError
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.messages import BaseMessage
 from langchain_core.outputs import ChatGeneration, LLMResult
 
+from .errors import error_code, is_streaming_failure
 from .records import ContentPolicy, InvocationRecord, record_content
 from .sinks import Sink
 
@@ -30,12 +32,14 @@ logger = logging.getLogger(__name__)
 
 _ROLES = {"human": "user", "ai": "assistant", "system": "system", "tool": "tool"}
 _MAX_ERROR_MESSAGE = 1024
+_MAX_FAILURE_REASON = 200
 
 
 @dataclass(slots=True)
 class _Call:
     started: float
     prompt: list[dict[str, str]]
+    streaming: bool = False
     first_token_at: float | None = None
 
 
@@ -52,10 +56,24 @@ def _text(content: Any) -> str:
     return "".join(parts)
 
 
-def _error_code(error: BaseException) -> str:
-    if isinstance(error, ClientError):
-        return str(error.response.get("Error", {}).get("Code", "ClientError"))
-    return getattr(error, "code", None) or type(error).__name__
+def _carries_content(token: Any, chunk: Any) -> bool:
+    """Whether a streamed chunk holds generated content. Bedrock streams open with
+    an empty ``messageStart`` chunk and close with empty stop and metadata chunks;
+    time to first token is measured to the first text, tool-use or reasoning block."""
+    if _text(token):
+        return True
+    if isinstance(token, list) and any(
+        isinstance(block, dict) and block.get("type") not in (None, "text") for block in token
+    ):
+        return True
+    return bool(getattr(getattr(chunk, "message", None), "tool_call_chunks", None))
+
+
+def _declares_streaming(kwargs: dict[str, Any]) -> bool:
+    """``stream``/``streaming`` in the invocation parameters: a model configured to
+    stream, or a call made with ``stream=True``."""
+    params = kwargs.get("invocation_params") or {}
+    return bool(params.get("stream") or params.get("streaming"))
 
 
 class InvocationLogger(BaseCallbackHandler):
@@ -70,6 +88,9 @@ class InvocationLogger(BaseCallbackHandler):
         metadata: caller metadata copied into every record.
         namespace: CloudWatch metric namespace of the EMF metadata.
         max_content_bytes: per-text cap under the ``full`` policy.
+        max_pending_calls: started calls remembered at most; past it the oldest
+            is forgotten (counted in ``evicted_calls``), so runs that never end
+            cannot grow memory without bound.
     """
 
     raise_error = False  # LangChain: never let a callback failure fail the call
@@ -86,6 +107,7 @@ class InvocationLogger(BaseCallbackHandler):
         metadata: dict[str, str] | None = None,
         namespace: str = "BedrockTenant",
         max_content_bytes: int = 32_768,
+        max_pending_calls: int = 1024,
     ) -> None:
         self.sink = sink
         self.tenant_id = tenant_id
@@ -96,9 +118,12 @@ class InvocationLogger(BaseCallbackHandler):
         self.metadata = dict(metadata or {})
         self.namespace = namespace
         self.max_content_bytes = max_content_bytes
+        self.max_pending_calls = max_pending_calls
         self.records_emitted = 0
         self.failures = 0
-        self._calls: dict[UUID, _Call] = {}
+        self.evicted_calls = 0
+        self._calls: dict[UUID, _Call] = {}  # insertion order: oldest first
+        self._lock = threading.Lock()  # the table and the counters; concurrent calls share a logger
 
     # -- start --------------------------------------------------------------
     def on_chat_model_start(
@@ -114,7 +139,7 @@ class InvocationLogger(BaseCallbackHandler):
             for batch in messages
             for message in batch
         ]
-        self._calls[run_id] = _Call(started=time.perf_counter(), prompt=prompt)
+        self._start(run_id, prompt, kwargs)
 
     def on_llm_start(
         self,
@@ -125,12 +150,16 @@ class InvocationLogger(BaseCallbackHandler):
         **kwargs: Any,
     ) -> None:
         prompt = [{"role": "user", "content": text} for text in prompts]
-        self._calls[run_id] = _Call(started=time.perf_counter(), prompt=prompt)
+        self._start(run_id, prompt, kwargs)
 
     def on_llm_new_token(self, token: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        now = time.perf_counter()
         call = self._calls.get(run_id)
-        if call is not None and call.first_token_at is None:
-            call.first_token_at = time.perf_counter()
+        if call is None:
+            return
+        call.streaming = True
+        if call.first_token_at is None and _carries_content(token, kwargs.get("chunk")):
+            call.first_token_at = now
 
     # -- end ----------------------------------------------------------------
     def on_llm_end(
@@ -154,11 +183,20 @@ class InvocationLogger(BaseCallbackHandler):
         self._finish(run_id, parent_run_id, _error_fields, error)
 
     # -- helpers ------------------------------------------------------------
+    def _start(self, run_id: UUID, prompt: list[dict[str, str]], kwargs: dict[str, Any]) -> None:
+        call = _Call(started=time.perf_counter(), prompt=prompt, streaming=_declares_streaming(kwargs))
+        with self._lock:
+            self._calls[run_id] = call
+            while len(self._calls) > self.max_pending_calls:
+                del self._calls[next(iter(self._calls))]
+                self.evicted_calls += 1
+
     def _finish(
         self, run_id: UUID, parent_run_id: UUID | None, fields_of: Callable[[Any], dict[str, Any]], outcome: Any
     ) -> None:
         """Record the end of a started call; never raises into the model call."""
-        call = self._calls.pop(run_id, None)
+        with self._lock:
+            call = self._calls.pop(run_id, None)
         if call is None:
             return
         try:
@@ -174,17 +212,20 @@ class InvocationLogger(BaseCallbackHandler):
                 parent_run_id=None if parent_run_id is None else str(parent_run_id),
                 timestamp=datetime.now(UTC),
                 latency_ms=(time.perf_counter() - call.started) * 1000,
-                streaming=call.first_token_at is not None,
+                streaming=call.streaming or (isinstance(outcome, BaseException) and is_streaming_failure(outcome)),
                 time_to_first_token_ms=first_token,
                 content=record_content(self.content_policy, call.prompt, response, max_bytes=self.max_content_bytes),
                 metadata=self.metadata,
                 **fields,
             )
             self.sink.emit(record.to_dict(self.namespace), record.timestamp_ms)
+        except Exception as exc:  # a logging bug must not fail the model call
+            with self._lock:
+                self.failures += 1
+            logger.warning("could not record a model call: %s: %s", type(exc).__name__, str(exc)[:_MAX_FAILURE_REASON])
+            return
+        with self._lock:
             self.records_emitted += 1
-        except Exception:  # a logging bug must not fail the model call
-            self.failures += 1
-            logger.warning("could not record a model call")
 
 
 def _success_fields(response: LLMResult) -> dict[str, Any]:
@@ -212,4 +253,4 @@ def _success_fields(response: LLMResult) -> dict[str, Any]:
 
 def _error_fields(error: BaseException) -> dict[str, Any]:
     message = getattr(error, "message", None) or str(error)
-    return {"status": "error", "error_type": _error_code(error), "error_message": message[:_MAX_ERROR_MESSAGE]}
+    return {"status": "error", "error_type": error_code(error), "error_message": message[:_MAX_ERROR_MESSAGE]}

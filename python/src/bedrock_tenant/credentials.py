@@ -7,6 +7,15 @@ signed request, not at construction, and a new one only when the credentials are
 about to expire (botocore refreshes 15 minutes ahead, and blocks from 10 minutes
 ahead), so a warm container makes one STS call per credential lifetime however
 many invocations it serves. botocore's refresh lock makes this thread-safe.
+
+The session duration is bounded on both sides (:func:`check_session_duration`):
+below 20 minutes botocore's 15-minute advisory refresh leaves a credential less
+than 5 minutes of use (at 15 minutes, every request would call AssumeRole), and
+above 1 hour AssumeRole fails for a role assumed with role credentials, which a
+Lambda execution role, an ECS task role or an EC2 instance profile always is
+("role chaining": the session is limited to one hour;
+https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html#iam-term-role-chaining,
+https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html).
 """
 
 from __future__ import annotations
@@ -21,13 +30,31 @@ import boto3
 import botocore.session
 from botocore.config import Config
 from botocore.credentials import CredentialProvider, CredentialResolver, DeferredRefreshableCredentials
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
 from .errors import OperationsRoleError
 
-__all__ = ["OperationsSession"]
+__all__ = ["MAX_SESSION_SECONDS", "MIN_SESSION_SECONDS", "OperationsSession", "check_session_duration"]
 
 _METHOD = "bedrock-tenant-assume-role"
+
+# botocore refreshes temporary credentials 15 minutes before they expire
+# (botocore.credentials._DEFAULT_ADVISORY_REFRESH_TIMEOUT) and blocks for a refresh
+# from 10 minutes before (_DEFAULT_MANDATORY_REFRESH_TIMEOUT).
+BOTOCORE_ADVISORY_REFRESH_SECONDS = 15 * 60
+MIN_SESSION_SECONDS = BOTOCORE_ADVISORY_REFRESH_SECONDS + 5 * 60
+MAX_SESSION_SECONDS = 60 * 60  # role chaining
+
+
+def check_session_duration(seconds: int) -> int:
+    """``seconds`` if AssumeRole sessions of that length work here; ValueError naming the rule if not."""
+    if isinstance(seconds, bool) or not MIN_SESSION_SECONDS <= seconds <= MAX_SESSION_SECONDS:
+        raise ValueError(
+            f"must be {MIN_SESSION_SECONDS} to {MAX_SESSION_SECONDS} seconds: below {MIN_SESSION_SECONDS} "
+            "botocore's 15-minute advisory refresh would call AssumeRole (almost) every request; above "
+            f"{MAX_SESSION_SECONDS} AssumeRole fails for roles assumed by role chaining (a Lambda execution role is)"
+        )
+    return seconds
 
 
 class _HideRefreshTraceback(logging.Filter):
@@ -66,7 +93,8 @@ class OperationsSession:
         session_name: ``RoleSessionName``; shows in the operations account's CloudTrail.
         source_identity: optional ``SourceIdentity`` (needs ``sts:SetSourceIdentity`` in the trust policy).
         tags: optional session tags (need ``sts:TagSession``).
-        duration_seconds: requested credential lifetime (900 to the role's maximum).
+        duration_seconds: requested credential lifetime, 1200 to 3600 (see
+            :func:`check_session_duration`).
         base_session: the customer-account session that calls STS (default: boto3's default).
         time_fetcher: clock used to decide when to refresh; tests inject one.
     """
@@ -88,7 +116,7 @@ class OperationsSession:
             "RoleArn": role_arn,
             "RoleSessionName": session_name[:64],
             "ExternalId": external_id,
-            "DurationSeconds": duration_seconds,
+            "DurationSeconds": check_session_duration(duration_seconds),
         }
         if source_identity:
             self._assume_args["SourceIdentity"] = source_identity
@@ -127,7 +155,7 @@ class OperationsSession:
             raise OperationsRoleError(
                 self.role_arn, error.get("Code", "Unknown"), error.get("Message", "no message")
             ) from None
-        except BotoCoreError as exc:
+        except Exception as exc:  # BotoCoreError, or e.g. a malformed AWS_ENDPOINT_URL_STS
             raise OperationsRoleError(self.role_arn, type(exc).__name__, str(exc)) from None
         credentials = response["Credentials"]
         return {

@@ -3,23 +3,39 @@
 Configure the function with ``handler = "bedrock_tenant.handler.lambda_handler"``.
 Settings are read from the environment once per container (on the first
 invocation) and the clients built then are reused by every warm invocation. The
-sink is flushed in ``finally`` so records are written before the function
-freezes. Responses never carry a traceback, credentials or the external id.
+sink is flushed in ``finally`` within the invocation's remaining time, so records
+are written (or handed to stdout) before the function freezes. Every outcome,
+including a failure to build the runtime, is a structured response: never a
+traceback, credentials or the external id.
 
-Events are either the request itself (direct ``Invoke``) or an API Gateway /
-function URL proxy event whose ``body`` is the request; the response takes the
-matching shape.
+Events are either the request itself (direct ``Invoke``) or an HTTP event whose
+``body`` holds the request as a JSON object, recognised by the markers AWS
+documents (never by the presence of ``body``, which a GET or an empty POST lacks),
+and answered in that source's response format:
+
+* API Gateway REST API, HTTP API (payload 1.0 and 2.0) and Lambda function URLs:
+  ``requestContext`` (REST also ``httpMethod``); ``statusCode``, ``headers``,
+  ``body``, ``isBase64Encoded``;
+  https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html,
+  https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html,
+  https://docs.aws.amazon.com/lambda/latest/dg/urls-invocation.html
+* Application Load Balancer: ``requestContext.elb``; the response adds
+  ``statusDescription``, and uses ``multiValueHeaders`` when the target group
+  sends them; https://docs.aws.amazon.com/elasticloadbalancing/latest/application/lambda-functions.html
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 import logging
 import threading
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import Enum
+from http import HTTPStatus
 from typing import Annotated, Any, Literal
 
 import boto3
@@ -31,7 +47,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from .callback import InvocationLogger
 from .credentials import OperationsSession
-from .errors import BedrockInvocationError, BedrockTenantError
+from .errors import BedrockInvocationError, BedrockTenantError, error_code
 from .model import create_chat_model
 from .settings import Settings
 from .sinks import CloudWatchLogsSink, Sink, StdoutSink
@@ -41,21 +57,27 @@ __all__ = ["InvokeRequest", "LambdaHandler", "Runtime", "lambda_handler"]
 logger = logging.getLogger(__name__)
 
 _MAX_TEXT = 200_000
+# Kept back from the invocation's remaining time for returning the response.
+_RESPONSE_RESERVE_S = 0.25
+_BODY_RULE = "must be a JSON object"
 MetadataKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
 MetadataValue = Annotated[str, StringConstraints(max_length=256)]
 
 
 class Message(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     role: Literal["user", "assistant"]
     content: Annotated[str, StringConstraints(min_length=1, max_length=_MAX_TEXT)]
 
 
 class InvokeRequest(BaseModel):
-    """The request body: a ``prompt`` or a list of ``messages`` (not both)."""
+    """The request body: a ``prompt`` or a list of ``messages`` (not both).
 
-    model_config = ConfigDict(extra="forbid")
+    Types are strict: ``true`` is not a number and ``"5"`` is not an integer, so a
+    client's mistake is reported rather than guessed at."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     prompt: Annotated[str, StringConstraints(min_length=1, max_length=_MAX_TEXT)] | None = None
     messages: Annotated[list[Message], Field(min_length=1, max_length=100)] | None = None
@@ -123,6 +145,7 @@ class Runtime:
                 session=customer,
                 retry_mode=settings.retry_mode,
                 max_attempts=settings.max_attempts,
+                flush_interval_s=None,  # the handler flushes at the end of every invocation
             )
         else:
             sink = StdoutSink()
@@ -145,21 +168,25 @@ class LambdaHandler:
 
     def __call__(self, event: Any, context: Any = None) -> dict[str, Any]:
         request_id = getattr(context, "aws_request_id", None) or str(uuid.uuid4())
-        proxy = _is_proxy_event(event)
+        shape = _shape_of(event)
         try:
             runtime = self.runtime
         except BedrockTenantError as exc:
             logger.error("configuration error: %s", exc.message)
-            return _respond(proxy, exc.status, _error_body(request_id, exc.code, exc.message))
+            return _respond(shape, event, exc.status, _error_body(request_id, exc.code, exc.message))
+        except Exception as exc:  # e.g. botocore refusing a malformed AWS_ENDPOINT_URL_* variable
+            logger.error("could not initialise the runtime: %s: %s", type(exc).__name__, exc)
+            message = f"could not initialise the runtime ({type(exc).__name__}); check the function's environment"
+            return _respond(shape, event, 500, _error_body(request_id, "ConfigurationError", message))
         try:
-            request = InvokeRequest.model_validate(_request_body(event, proxy))
+            request = InvokeRequest.model_validate(_request_body(event, shape))
             status, payload = 200, self._invoke(runtime, request, request_id)
         except Exception as exc:  # every failure becomes a structured response
             status, code, message, fields = _describe_failure(exc, request_id)
             payload = _error_body(request_id, code, message, fields)
         finally:
-            runtime.sink.flush()
-        return _respond(proxy, status, payload)
+            _flush(runtime.sink, context)
+        return _respond(shape, event, status, payload)
 
     def callbacks(self, runtime: Runtime, request: InvokeRequest, request_id: str) -> list[BaseCallbackHandler]:
         """The LangChain callbacks of one invocation: the invocation logger.
@@ -199,24 +226,71 @@ class LambdaHandler:
         }
 
 
+class _Shape(Enum):
+    """Where an event came from, by the markers AWS documents for each source."""
+
+    DIRECT = "direct"
+    # API Gateway REST and HTTP APIs (payload 1.0 and 2.0) and function URLs share a response format.
+    API = "api"
+    ALB = "alb"
+
+
+def _shape_of(event: Any) -> _Shape:
+    if not isinstance(event, Mapping):
+        return _Shape.DIRECT
+    context = event.get("requestContext")
+    if isinstance(context, Mapping):  # every HTTP source sends it; a direct request never has it
+        return _Shape.ALB if "elb" in context else _Shape.API
+    return _Shape.API if isinstance(event.get("httpMethod"), str) else _Shape.DIRECT
+
+
 class _BadBody(ValueError):
-    pass
+    def __init__(self, field: str) -> None:
+        super().__init__(_BODY_RULE)
+        self.field = field
 
 
-def _is_proxy_event(event: Any) -> bool:
-    return isinstance(event, Mapping) and "body" in event and ("requestContext" in event or "httpMethod" in event)
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
 
 
-def _request_body(event: Any, proxy: bool) -> Any:
-    if not proxy:
+def _request_body(event: Any, shape: _Shape) -> Mapping[str, Any]:
+    """The request object: the event itself, or the JSON object in an HTTP event's body."""
+    if shape is _Shape.DIRECT:
+        if not isinstance(event, Mapping):
+            raise _BadBody("event")
         return event
-    body = event.get("body") or ""
+    body = event.get("body")
+    if not isinstance(body, str):  # absent (GET), null, or not the string these sources send
+        raise _BadBody("body")
     try:
-        if event.get("isBase64Encoded"):
-            body = base64.b64decode(body).decode("utf-8")
-        return json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise _BadBody("must be a JSON object") from None
+        if event.get("isBase64Encoded") is True:
+            body = base64.b64decode(body, validate=True).decode("utf-8")
+        parsed = json.loads(body, parse_constant=_reject_constant)
+    except (ValueError, UnicodeDecodeError, binascii.Error):
+        raise _BadBody("body") from None
+    if not isinstance(parsed, dict):
+        raise _BadBody("body")
+    return parsed
+
+
+def _flush(sink: Sink, context: Any) -> None:
+    """Flush within the invocation's remaining time; our sinks never raise, a custom one must not fail the answer."""
+    try:
+        sink.flush(_flush_budget(context))
+    except Exception as exc:
+        logger.error("flushing the records failed: %s", type(exc).__name__)
+
+
+def _flush_budget(context: Any) -> float | None:
+    """Seconds the flush may take: what is left of the invocation (None outside Lambda)."""
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    if not callable(remaining):
+        return None
+    try:
+        return max(float(remaining()) / 1000 - _RESPONSE_RESERVE_S, 0.0)
+    except (TypeError, ValueError):
+        return None
 
 
 def _field_error(error: Any) -> dict[str, str]:
@@ -228,13 +302,12 @@ def _field_error(error: Any) -> dict[str, str]:
 def _describe_failure(exc: Exception, request_id: str) -> tuple[int, str, str, list[dict[str, str]] | None]:
     """(status, code, message, field errors) for an exception; logs server-side failures."""
     if isinstance(exc, _BadBody):
-        return 400, "BadRequest", f"body: {exc}", [{"field": "body", "message": str(exc)}]
+        return 400, "BadRequest", f"{exc.field}: {exc}", [{"field": exc.field, "message": str(exc)}]
     if isinstance(exc, ValidationError):
         fields = [_field_error(error) for error in exc.errors()]
         return 400, "BadRequest", "; ".join(f"{f['field']}: {f['message']}" for f in fields), fields
     if isinstance(exc, ClientError):
-        error = exc.response.get("Error", {})
-        exc = BedrockInvocationError(error.get("Code", "Unknown"), error.get("Message", ""))
+        exc = BedrockInvocationError(error_code(exc), str(exc.response.get("Error", {}).get("Message", "")))
     elif isinstance(exc, BotoCoreError):
         exc = BedrockInvocationError(type(exc).__name__, str(exc))
     if isinstance(exc, BedrockTenantError):
@@ -252,14 +325,23 @@ def _error_body(request_id: str, code: str, message: str, fields: list[dict[str,
     return {"request_id": request_id, "error": error}
 
 
-def _respond(proxy: bool, status: int, payload: dict[str, Any]) -> dict[str, Any]:
-    if proxy:
-        return {
-            "statusCode": status,
-            "headers": {"content-type": "application/json"},
-            "body": json.dumps(payload, ensure_ascii=False),
-        }
-    return {"statusCode": status, **payload}
+def _respond(shape: _Shape, event: Any, status: int, payload: dict[str, Any]) -> dict[str, Any]:
+    """``payload`` in the response format of the event's source."""
+    if shape is _Shape.DIRECT:
+        return {"statusCode": status, **payload}
+    headers = {"content-type": "application/json"}
+    response: dict[str, Any] = {"statusCode": status}
+    if shape is _Shape.ALB:
+        response["statusDescription"] = f"{status} {HTTPStatus(status).phrase}"
+        if "multiValueHeaders" in event:  # the target group has multi-value headers on
+            response["multiValueHeaders"] = {name: [value] for name, value in headers.items()}
+        else:
+            response["headers"] = headers
+    else:
+        response["headers"] = headers
+    response["isBase64Encoded"] = False
+    response["body"] = json.dumps(payload, ensure_ascii=False)
+    return response
 
 
 lambda_handler = LambdaHandler()

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 
+from .credentials import check_session_duration
 from .errors import ConfigurationError
 from .records import ContentPolicy
 
@@ -31,6 +32,16 @@ _INFERENCE_PROFILE_ARN = (
     r"(application-inference-profile|inference-profile)/[A-Za-z0-9_.:-]+$"
 )
 _LOG_GROUP = r"^[A-Za-z0-9_./#-]{1,512}$"
+# EMF dimension values (tenant_id, model_id) are CloudWatch dimension values: ASCII,
+# 1 to 1,024 characters
+# (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_Dimension.html).
+_DIMENSION_VALUE_MAX = 1024
+# The EMF namespace is a CloudWatch namespace: 1 to 255 ASCII characters, no control
+# characters, not starting with ':' (API_Metric.html) and not starting with "AWS/",
+# which is reserved for AWS services (API_PutMetricData.html); EMF documents that
+# break these rules produce no metrics
+# (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html).
+_NAMESPACE = r"^[\x20-\x7e]{1,255}$"
 
 
 def _env(name: str) -> str:
@@ -51,16 +62,18 @@ class Settings(BaseModel):
     operations_role_arn: Annotated[str, _field("operations_role_arn", max_length=2048, pattern=_ROLE_ARN)]
     # Confused-deputy protection for the cross-account role; never logged.
     external_id: Annotated[SecretStr, _field("external_id")]
-    model_id: Annotated[str, _field("model_id", min_length=1, max_length=2048, pattern=r"^[A-Za-z0-9_.:/-]+$")]
+    model_id: Annotated[
+        str, _field("model_id", min_length=1, max_length=_DIMENSION_VALUE_MAX, pattern=r"^[A-Za-z0-9_.:/-]+$")
+    ]
     bedrock_region: Annotated[str, _field("bedrock_region", pattern=_REGION)]
     inference_profile_arn: Annotated[str | None, _field("inference_profile_arn", pattern=_INFERENCE_PROFILE_ARN)] = None
     log_group_name: Annotated[str | None, _field("log_group", pattern=_LOG_GROUP)] = None
     sink: Annotated[Literal["cloudwatch", "stdout"], _field("sink")] = "cloudwatch"
     content_policy: Annotated[ContentPolicy, _field("content_policy")] = ContentPolicy.HASH
     max_content_bytes: Annotated[int, _field("max_content_bytes", ge=0, le=200_000)] = 32_768
-    metric_namespace: Annotated[str, _field("metric_namespace", min_length=1, max_length=255)] = "BedrockTenant"
+    metric_namespace: Annotated[str, _field("metric_namespace", pattern=_NAMESPACE)] = "BedrockTenant"
     source_identity: Annotated[str | None, _field("source_identity", pattern=r"^[A-Za-z0-9_+=,.@-]{2,64}$")] = None
-    session_duration_seconds: Annotated[int, _field("session_duration_seconds", ge=900, le=43_200)] = 3600
+    session_duration_seconds: Annotated[int, _field("session_duration_seconds")] = 3600
     max_tokens: Annotated[int, _field("max_tokens", ge=1, le=200_000)] = 1024
     temperature: Annotated[float | None, _field("temperature", ge=0, le=1)] = None
     retry_mode: Annotated[Literal["standard", "adaptive"], _field("retry_mode")] = "standard"
@@ -76,6 +89,18 @@ class Settings(BaseModel):
         if not all(ch.isalnum() or ch in "_+=,.@:/-" for ch in secret) or not secret.isascii():
             raise ValueError("may contain only letters, digits and _+=,.@:/-")
         return value
+
+    @field_validator("metric_namespace")
+    @classmethod
+    def _namespace_not_reserved(cls, value: str) -> str:
+        if value.startswith(("AWS/", ":")) or not value.strip():
+            raise ValueError("must not start with 'AWS/' (reserved for AWS services) or ':', nor be blank")
+        return value
+
+    @field_validator("session_duration_seconds")
+    @classmethod
+    def _session_duration(cls, value: int) -> int:
+        return check_session_duration(value)
 
     @model_validator(mode="after")
     def _log_group_for_cloudwatch(self) -> Settings:

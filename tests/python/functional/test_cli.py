@@ -7,6 +7,8 @@ import subprocess
 import sys
 from collections.abc import Callable
 
+import pytest
+
 from tests.fakes.aws import EmbeddedAws, frozen_credentials
 from tests.python.conftest import Tenant
 
@@ -69,4 +71,25 @@ def test_cli_exits_non_zero_on_a_bad_request(aws: EmbeddedAws, make_tenant: Call
     assert result.returncode == 1
     response = json.loads(result.stdout)
     assert (response["statusCode"], response["error"]["fields"][0]["field"]) == (400, "temperature")
+    assert aws.bedrock.calls == []
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        {"AWS_ENDPOINT_URL_BEDROCK_RUNTIME": "not a url::"},
+        {"AWS_ENDPOINT_URL_BEDROCK_RUNTIME": "http://[::1"},
+        {"BEDROCK_TENANT_SESSION_DURATION_SECONDS": "900"},
+    ],
+    ids=["bedrock endpoint", "bedrock IPv6 endpoint", "session duration"],
+)
+def test_a_runtime_that_cannot_start_answers_a_structured_error(
+    aws: EmbeddedAws, make_tenant: Callable[..., Tenant], broken: dict[str, str]
+) -> None:
+    tenant = make_tenant("tenant-a")
+    result = run_cli({**cli_environment(aws, tenant), **broken}, "--prompt", "hi")
+    assert result.returncode == 1
+    response = json.loads(result.stdout)
+    assert (response["statusCode"], response["error"]["code"]) == (500, "ConfigurationError")
+    assert "Traceback" not in result.stdout + result.stderr
     assert aws.bedrock.calls == []

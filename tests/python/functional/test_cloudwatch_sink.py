@@ -1,4 +1,5 @@
-"""The CloudWatch Logs sink against moto: streams, retries, outage fallback, exit flush."""
+"""The CloudWatch Logs sink against the embedded AWS: streams, retries, outages,
+rejected events, clocks, malformed endpoints, deadlines, exit flush."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import socket
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from typing import Any
 
@@ -17,9 +19,9 @@ from botocore.awsrequest import AWSResponse
 from botocore.compat import HTTPHeaders
 
 from tests.fakes.aws import EmbeddedAws, StaticBody, frozen_credentials
-from tests.python.conftest import read_records
+from tests.python.conftest import INVOCATION_LOG_GROUP, printed_records, read_records
 
-LOG_GROUP = "/bedrock-tenant/tenant-a/invocations"
+LOG_GROUP = INVOCATION_LOG_GROUP
 
 
 def throttled(request: Any) -> Any:
@@ -27,13 +29,6 @@ def throttled(request: Any) -> Any:
     body = json.dumps({"__type": "ThrottlingException", "message": "Rate exceeded"}).encode()
     headers = {"Content-Type": "application/x-amz-json-1.1", "x-amzn-RequestId": "throttled"}
     return AWSResponse(request.url, 400, HTTPHeaders.from_dict(headers), StaticBody(body))
-
-
-@pytest.fixture
-def customer(aws: EmbeddedAws) -> boto3.Session:
-    session = aws.account_session("222222222222")
-    session.client("logs").create_log_group(logGroupName=LOG_GROUP)
-    return session
 
 
 def count_calls(client: Any, operation: str) -> list[int]:
@@ -146,3 +141,115 @@ def test_buffered_records_are_flushed_at_interpreter_exit(aws: EmbeddedAws, cust
     env = {**aws.environment, "PATH": "/usr/bin:/bin"}
     subprocess.run([sys.executable, "-c", script], env=env, check=True, timeout=60)
     assert read_records(customer, LOG_GROUP) == [{"flushed": "at exit"}]
+
+
+# -- events CloudWatch accepts the call for but rejects (point 1) -----------------
+
+HOUR_S = 3600.0
+DAY_S = 24 * HOUR_S
+
+
+def test_events_rejected_as_too_new_are_written_to_stdout(
+    customer: boto3.Session, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    # This host's clock is 3 hours fast: its "now" is too new for CloudWatch.
+    sink = CloudWatchLogsSink(LOG_GROUP, session=customer, clock=lambda: time.time() + 3 * HOUR_S)
+    now_ms = int(time.time() * 1000)
+    for n in range(5):
+        sink.emit({"n": n}, now_ms + n)  # right by the real clock
+    for n in range(5, 10):
+        sink.emit({"n": n}, now_ms + int(3 * HOUR_S * 1000) + n)  # stamped by the fast clock
+    sink.flush()
+    assert read_records(customer, LOG_GROUP) == [{"n": n} for n in range(5)]
+    assert printed_records(capsys) == [{"n": n} for n in range(5, 10)]
+    assert (sink.stats.events_written, sink.stats.rejected_events, sink.stats.fallback_events) == (5, 5, 5)
+    assert "rejected them as too new" in caplog.text
+
+
+def test_events_rejected_as_too_old_are_written_to_stdout(
+    customer: boto3.Session, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    # This host's clock is 15 days slow: everything it stamps is too old for CloudWatch.
+    sink = CloudWatchLogsSink(LOG_GROUP, session=customer, clock=lambda: time.time() - 15 * DAY_S)
+    stamp_ms = int((time.time() - 15 * DAY_S) * 1000)
+    for n in range(3):
+        sink.emit({"n": n}, stamp_ms + n)
+    sink.flush()
+    assert read_records(customer, LOG_GROUP) == []
+    assert printed_records(capsys) == [{"n": n} for n in range(3)]
+    assert (sink.stats.events_written, sink.stats.rejected_events) == (0, 3)
+    assert "rejected them as too old" in caplog.text
+
+
+@pytest.mark.parametrize("offset_s", [-15 * DAY_S, -400 * DAY_S, 3 * HOUR_S, 30 * DAY_S], ids=str)
+def test_a_record_with_a_bad_timestamp_lands_in_cloudwatch_restamped(customer: boto3.Session, offset_s: float) -> None:
+    sink = CloudWatchLogsSink(LOG_GROUP, session=customer)
+    stamp_ms = int((time.time() + offset_s) * 1000)
+    sink.emit({"n": 1, "timestamp": "as the caller had it"}, stamp_ms)
+    sink.flush()
+    [record] = read_records(customer, LOG_GROUP)
+    assert (record["n"], record["timestamp"], record["original_timestamp_ms"]) == (1, "as the caller had it", stamp_ms)
+    assert record["timestamp_adjusted"] == ("too_old" if offset_s < 0 else "too_new")
+    assert sink.stats.fallback_events == 0
+
+
+# -- a logs client that cannot be built (point 3) ---------------------------------
+
+
+@pytest.mark.parametrize("endpoint", ["not a url::", "http://[::1", "::::"])
+def test_a_malformed_endpoint_variable_loses_nothing(
+    customer: boto3.Session, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], endpoint: str
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL_CLOUDWATCH_LOGS", endpoint)
+    sink = CloudWatchLogsSink(LOG_GROUP, session=customer)
+    sink.emit({"n": 1}, int(time.time() * 1000))
+    sink.flush()  # must not raise
+    assert printed_records(capsys) == [{"n": 1}]
+    assert sink.stats.fallback_events == 1
+
+
+# -- a CloudWatch that does not answer: flush keeps to its deadline (point 7) -----
+
+
+@pytest.mark.parametrize("timeout_s", [0.5, 1.5, 3.0])
+def test_flush_keeps_to_its_deadline_when_cloudwatch_hangs(
+    customer: boto3.Session,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    blackhole: str,
+    timeout_s: float,
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL_CLOUDWATCH_LOGS", blackhole)
+    sink = CloudWatchLogsSink(LOG_GROUP, session=customer, max_attempts=4)
+    sink.emit({"n": 1}, int(time.time() * 1000))
+    started = time.monotonic()
+    flusher = threading.Thread(target=sink.flush, kwargs={"timeout_s": timeout_s})
+    flusher.start()
+    flusher.join(timeout_s + 10)
+    assert not flusher.is_alive(), "flush ignored its deadline (botocore's 60 s read timeout?)"
+    assert time.monotonic() - started <= timeout_s + 2.0  # slack for a busy machine, not for a timeout
+    assert printed_records(capsys) == [{"n": 1}]
+
+
+# -- records that would not fit one event (point 2) --------------------------------
+
+
+def test_an_oversized_record_lands_as_json_with_its_metrics(customer: boto3.Session) -> None:
+    sink = CloudWatchLogsSink(LOG_GROUP, session=customer)
+    record = {
+        "tenant_id": "tenant-a",
+        "invocations": 1,
+        "prompt": [{"role": "user", "content": "é" * 30_000} for _ in range(9)],
+        "_aws": {
+            "Timestamp": int(time.time() * 1000),
+            "CloudWatchMetrics": [
+                {"Namespace": "NS", "Dimensions": [["tenant_id"]], "Metrics": [{"Name": "invocations"}]}
+            ],
+        },
+    }
+    sink.emit(record, int(time.time() * 1000))
+    sink.flush()
+    [stored] = read_records(customer, LOG_GROUP)
+    assert stored["_aws"] == record["_aws"]
+    assert (stored["tenant_id"], stored["invocations"]) == ("tenant-a", 1)
+    assert len(stored["truncated_fields"]) == 9

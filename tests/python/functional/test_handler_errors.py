@@ -9,7 +9,7 @@ import pytest
 from bedrock_tenant import create_chat_model
 from bedrock_tenant.callback import InvocationLogger
 
-from tests.fakes.aws import EmbeddedAws, enforce_external_ids, frozen_credentials
+from tests.fakes.aws import EmbeddedAws, frozen_credentials
 from tests.python.conftest import Tenant, operations_role_arn
 
 
@@ -52,8 +52,7 @@ def test_wrong_external_id_is_refused_with_a_clear_error(
     aws: EmbeddedAws, make_tenant: Callable[..., Tenant], capsys: pytest.CaptureFixture[str]
 ) -> None:
     wrong = "ext-wrong-wrong-wrong-0000"
-    tenant = make_tenant("tenant-a", external_id=wrong)
-    enforce_external_ids(tenant.customer, {operations_role_arn("tenant-a"): "ext-tenant-a-5f0c9a7e21d4"})
+    tenant = make_tenant("tenant-a", external_id=wrong)  # the role's trust policy requires another
     response = tenant.invoke({"prompt": "hi"}, "req-sts")
     assert response["statusCode"] == 502
     error = response["error"]

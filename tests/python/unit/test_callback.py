@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Iterator, Mapping
+from types import FrameType
 from typing import Any
 
 import pytest
 from bedrock_tenant import InvocationLogger
-from botocore.exceptions import ClientError
+from bedrock_tenant import callback as callback_module
+from botocore.exceptions import ClientError, EventStreamError, ReadTimeoutError
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
-from langchain_core.outputs import ChatResult
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.outputs import ChatGenerationChunk, ChatResult, LLMResult
 from langchain_core.runnables import RunnableLambda
 
 
@@ -25,7 +31,7 @@ class ListSink:
         self.records.append(dict(record))
         self.timestamps.append(timestamp_ms)
 
-    def flush(self) -> None:
+    def flush(self, timeout_s: float | None = None) -> None:
         pass
 
 
@@ -159,3 +165,226 @@ def test_content_policy_keeps_text_out(policy: str) -> None:
     assert "capital of France" not in serialized
     assert "Paris" not in serialized
     assert ("prompt_sha256" in sink.records[0]) is (policy == "hash")
+
+
+# -- time to first token: the first chunk with content (point 8) ------------------
+
+EMPTY_CHUNKS: list[Any] = ["", [], [{"type": "text", "text": ""}], [{"type": "text", "text": "", "index": 0}]]
+CONTENT_CHUNKS: list[Any] = [
+    "Paris",
+    [{"type": "text", "text": "Paris", "index": 0}],
+    [{"type": "tool_use", "name": "lookup", "id": "t-1", "input": {}, "index": 0}],
+    [{"type": "reasoning_content", "reasoning_content": {"text": "hmm"}, "index": 0}],
+]
+
+
+def chunk(content: Any) -> ChatGenerationChunk:
+    return ChatGenerationChunk(message=AIMessageChunk(content=content))
+
+
+def start(handler: InvocationLogger, **kwargs: Any) -> uuid.UUID:
+    run_id = uuid.uuid4()
+    handler.on_chat_model_start({}, [[HumanMessage("hi")]], run_id=run_id, **kwargs)
+    return run_id
+
+
+@pytest.mark.parametrize("empty", EMPTY_CHUNKS, ids=repr)
+@pytest.mark.parametrize("content", CONTENT_CHUNKS, ids=repr)
+def test_time_to_first_token_waits_for_content(empty: Any, content: Any) -> None:
+    sink = ListSink()
+    handler = logger_for(sink)
+    run_id = start(handler)
+    handler.on_llm_new_token(empty, chunk=chunk(empty), run_id=run_id)  # e.g. Bedrock's messageStart
+    time.sleep(0.05)
+    handler.on_llm_new_token(content, chunk=chunk(content), run_id=run_id)
+    handler.on_llm_end(LLMResult(generations=[[]]), run_id=run_id)
+    [record] = sink.records
+    assert record["streaming"] is True
+    assert record["time_to_first_token_ms"] >= 50
+
+
+def test_a_stream_without_content_has_no_time_to_first_token() -> None:
+    sink = ListSink()
+    handler = logger_for(sink)
+    run_id = start(handler)
+    for empty in EMPTY_CHUNKS:
+        handler.on_llm_new_token(empty, chunk=chunk(empty), run_id=run_id)
+    handler.on_llm_end(LLMResult(generations=[[]]), run_id=run_id)
+    [record] = sink.records
+    assert record["streaming"] is True
+    assert "time_to_first_token_ms" not in record
+
+
+def test_a_tool_call_chunk_is_content() -> None:
+    sink = ListSink()
+    handler = logger_for(sink)
+    run_id = start(handler)
+    tool_chunk = ChatGenerationChunk(
+        message=AIMessageChunk(content="", tool_call_chunks=[{"name": "f", "args": "", "id": "1", "index": 0}])
+    )
+    handler.on_llm_new_token("", chunk=tool_chunk, run_id=run_id)
+    handler.on_llm_end(LLMResult(generations=[[]]), run_id=run_id)
+    assert "time_to_first_token_ms" in sink.records[0]
+
+
+# -- error codes, however AWS spells them (point 9) -------------------------------
+
+# ConverseStream exception events and the HTTP error codes they mirror.
+STREAM_EXCEPTIONS = {
+    "throttlingException": ("ThrottlingException", 1),
+    "serviceUnavailableException": ("ServiceUnavailableException", 0),
+    "internalServerException": ("InternalServerException", 0),
+    "modelStreamErrorException": ("ModelStreamErrorException", 0),
+    "validationException": ("ValidationException", 0),
+}
+
+
+class StreamFailingModel(FailingModel):
+    """Fails the way botocore does when a ConverseStream response carries an exception event."""
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        raise EventStreamError({"Error": {"Code": self.code, "Message": "mid-stream"}}, "ConverseStream")
+
+
+@pytest.mark.parametrize(("event_code", "expected"), STREAM_EXCEPTIONS.items(), ids=STREAM_EXCEPTIONS)
+def test_stream_exception_events_are_read_like_http_errors(event_code: str, expected: tuple[str, int]) -> None:
+    sink = ListSink()
+    with pytest.raises(EventStreamError):
+        StreamFailingModel(code=event_code).invoke(PROMPT, config={"callbacks": [logger_for(sink)]})
+    [record] = sink.records
+    assert (record["error_type"], record["throttles"]) == expected
+
+
+@pytest.mark.parametrize("code", ["throttlingexception", "THROTTLINGEXCEPTION", "ThrottlingException", "throttling"])
+def test_throttling_is_counted_in_any_case(code: str) -> None:
+    sink = ListSink()
+    with pytest.raises(ClientError):
+        FailingModel(code=code).invoke(PROMPT, config={"callbacks": [logger_for(sink)]})
+    assert sink.records[0]["throttles"] == 1
+
+
+# -- streaming flag, counters, pending calls (point 11) ---------------------------
+
+
+STREAM_FAILURES = {
+    "HTTP error on ConverseStream": ClientError({"Error": {"Code": "ThrottlingException"}}, "ConverseStream"),
+    "exception event first": EventStreamError({"Error": {"Code": "throttlingException"}}, "ConverseStream"),
+    "InvokeModelWithResponseStream": ClientError({"Error": {"Code": "X"}}, "InvokeModelWithResponseStream"),
+    "read timeout on converse-stream": ReadTimeoutError(
+        endpoint_url="https://bedrock-runtime.us-east-1.amazonaws.com/model/m/converse-stream"
+    ),
+}
+NOT_STREAM_FAILURES = {
+    "HTTP error on Converse": ClientError({"Error": {"Code": "ThrottlingException"}}, "Converse"),
+    "read timeout on converse": ReadTimeoutError(
+        endpoint_url="https://bedrock-runtime.us-east-1.amazonaws.com/model/m/converse"
+    ),
+    "any other error": RuntimeError("boom"),
+}
+
+
+@pytest.mark.parametrize(
+    ("error", "streaming"),
+    [
+        *((error, True) for error in STREAM_FAILURES.values()),
+        *((error, False) for error in NOT_STREAM_FAILURES.values()),
+    ],
+    ids=[*STREAM_FAILURES, *NOT_STREAM_FAILURES],
+)
+def test_a_stream_that_fails_before_its_first_chunk_is_a_stream(error: BaseException, streaming: bool) -> None:
+    sink = ListSink()
+    handler = logger_for(sink)
+    run_id = start(handler)
+    handler.on_llm_error(error, run_id=run_id)
+    assert sink.records[0]["streaming"] is streaming
+
+
+@pytest.mark.parametrize("params", [{"stream": True}, {"streaming": True}])
+def test_a_call_declared_as_a_stream_is_a_stream(params: dict[str, Any]) -> None:
+    sink = ListSink()
+    handler = logger_for(sink)
+    run_id = start(handler, invocation_params=params)
+    handler.on_llm_error(RuntimeError("before any chunk"), run_id=run_id)
+    assert sink.records[0]["streaming"] is True
+
+
+@pytest.fixture
+def preempted_callbacks() -> Iterator[None]:
+    """Yield the GIL between every bytecode of the callback module, so that any
+    read-modify-write not protected by a lock loses updates, as it would on a
+    free-threaded interpreter or under an unlucky switch."""
+    target = callback_module.__file__
+
+    def opcode_tracer(frame: FrameType, event: str, arg: Any) -> Any:
+        if event == "opcode":
+            time.sleep(0)
+        return opcode_tracer
+
+    def tracer(frame: FrameType, event: str, arg: Any) -> Any:
+        if frame.f_code.co_filename != target:
+            return None
+        frame.f_trace_opcodes = True
+        return opcode_tracer
+
+    threading.settrace(tracer)
+    try:
+        yield
+    finally:
+        threading.settrace(None)
+
+
+@pytest.mark.usefixtures("preempted_callbacks")
+@pytest.mark.parametrize("sink_class", [ListSink, BrokenSink])
+def test_counters_are_exact_under_concurrent_calls(
+    sink_class: type[ListSink], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.CRITICAL)
+    handler = logger_for(sink_class(), content_policy="none")
+    threads, calls = 4, 60
+
+    def work() -> None:
+        for _ in range(calls):
+            run_id = start(handler)
+            handler.on_llm_end(LLMResult(generations=[[]]), run_id=run_id)
+
+    workers = [threading.Thread(target=work) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+    assert handler.records_emitted + handler.failures == threads * calls
+    assert (handler.records_emitted if sink_class is ListSink else handler.failures) == threads * calls
+
+
+def test_runs_that_never_end_do_not_grow_the_table() -> None:
+    sink = ListSink()
+    handler = logger_for(sink, max_pending_calls=100)
+    abandoned = [start(handler) for _ in range(1000)]  # e.g. streams never consumed to the end
+    assert len(handler._calls) == 100
+    assert handler.evicted_calls == 900
+    handler.on_llm_end(LLMResult(generations=[[]]), run_id=abandoned[-1])  # the newest are still there
+    handler.on_llm_end(LLMResult(generations=[[]]), run_id=abandoned[0])  # the oldest were forgotten
+    assert len(sink.records) == 1
+
+
+# -- text that cannot be encoded still makes a record (point 10) ------------------
+
+
+@pytest.mark.parametrize("policy", ["full", "hash", "none"])
+def test_a_lone_surrogate_in_the_conversation_still_makes_a_record(policy: str) -> None:
+    sink = ListSink()
+    handler = logger_for(sink, content_policy=policy, metadata={"note": "cut \ud83d"})
+    model = GenericFakeChatModel(messages=iter([AIMessage("half an emoji: \ud83d")]))
+    model.invoke([HumanMessage("and \ude00 here")], config={"callbacks": [handler]})
+    assert (handler.records_emitted, handler.failures) == (1, 0)
+
+
+def test_a_failure_to_record_names_its_reason(caplog: pytest.LogCaptureFixture) -> None:
+    GenericFakeChatModel(messages=iter([answer()])).invoke(PROMPT, config={"callbacks": [logger_for(BrokenSink())]})
+    assert "could not record a model call: OSError: disk on fire" in caplog.text
