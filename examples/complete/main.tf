@@ -59,16 +59,17 @@ module "tenants_in_account_a" {
     aws.customer   = aws.customer_a
   }
 
-  tenant_id                = each.key
-  external_id              = var.external_ids[each.key]
-  model_id                 = each.value.model_id
-  region                   = var.region
-  content_policy           = each.value.content_policy
-  concurrency              = each.value.concurrency
-  create_inference_profile = var.create_inference_profiles
-  dependencies_zip_path    = var.dependencies_zip_path
-  log_retention_in_days    = var.log_retention_in_days
-  tags                     = var.tags
+  tenant_id                   = each.key
+  external_id                 = var.external_ids[each.key]
+  model_id                    = each.value.model_id
+  inference_profile_geography = each.value.inference_profile_geography
+  region                      = var.region
+  content_policy              = each.value.content_policy
+  concurrency                 = each.value.concurrency
+  create_inference_profile    = var.create_inference_profiles
+  dependencies_zip_path       = var.dependencies_zip_path
+  log_retention_in_days       = var.log_retention_in_days
+  tags                        = var.tags
 }
 
 module "tenants_in_account_b" {
@@ -79,14 +80,15 @@ module "tenants_in_account_b" {
     aws.customer   = aws.customer_b
   }
 
-  tenant_id                = each.key
-  external_id              = var.external_ids[each.key]
-  model_id                 = each.value.model_id
-  region                   = var.region
-  content_policy           = each.value.content_policy
-  concurrency              = each.value.concurrency
-  create_inference_profile = var.create_inference_profiles
-  dependencies_zip_path    = var.dependencies_zip_path
-  log_retention_in_days    = var.log_retention_in_days
-  tags                     = var.tags
+  tenant_id                   = each.key
+  external_id                 = var.external_ids[each.key]
+  model_id                    = each.value.model_id
+  inference_profile_geography = each.value.inference_profile_geography
+  region                      = var.region
+  content_policy              = each.value.content_policy
+  concurrency                 = each.value.concurrency
+  create_inference_profile    = var.create_inference_profiles
+  dependencies_zip_path       = var.dependencies_zip_path
+  log_retention_in_days       = var.log_retention_in_days
+  tags                        = var.tags
 }

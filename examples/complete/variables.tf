@@ -22,11 +22,14 @@ variable "customer_account_role_arns" {
 variable "tenants" {
   type = map(object({
     customer_account = string # "a" or "b": which customer account hosts the tenant's invoker
-    model_id         = string
-    content_policy   = optional(string, "hash")
-    concurrency      = optional(number, 10)
+    model_id         = string # a foundation model, e.g. amazon.nova-lite-v1:0
+    # Route through the system profile <geography>.<model_id> (e.g. "us"): for
+    # models the Region serves only through cross-Region inference.
+    inference_profile_geography = optional(string)
+    content_policy              = optional(string, "hash")
+    concurrency                 = optional(number) # reserved concurrency; null: unreserved
   }))
-  description = "The tenants, by tenant id."
+  description = "The tenants, by tenant id (lower case: it names IAM roles, which are case-insensitive)."
 
   validation {
     condition     = alltrue([for tenant in values(var.tenants) : contains(["a", "b"], tenant.customer_account)])
@@ -42,7 +45,7 @@ variable "external_ids" {
 
 variable "create_inference_profiles" {
   type        = bool
-  description = "Give every tenant an application inference profile, so usage and cost are attributable per tenant."
+  description = "Give every tenant an application inference profile, exclusive (its role reaches Bedrock only through it), so all usage and cost are attributable per tenant."
   default     = true
 }
 

@@ -55,32 +55,37 @@ module "operations_role" {
   providers = { aws = aws.operations }
 
   tenant_id = var.tenant_id
+  # Known at plan (built from names), so this role can be created before them.
   trusted_principal_arns = [
     module.invoker_production.execution_role_arn,
     module.invoker_analytics.execution_role_arn,
     module.invoker_staging.execution_role_arn,
   ]
-  external_id                   = var.external_id
-  allowed_model_ids             = var.model_ids
-  allowed_regions               = [var.region]
-  allow_source_identity         = true
-  application_inference_profile = { model_id = var.model_ids[0] }
+  external_id           = var.external_id
+  allowed_model_ids     = [var.model_id]
+  allowed_regions       = [var.region]
+  allow_source_identity = true
+  # Exclusive (the default): every account's calls go through the one profile, so
+  # the tenant's usage and cost are attributed together.
+  application_inference_profile = {
+    model_id  = var.model_id
+    geography = var.inference_profile_geography
+  }
 }
 
 module "invoker_production" {
   source    = "../../modules/customer-invoker"
   providers = { aws = aws.production }
 
-  tenant_id                      = var.tenant_id
-  function_name                  = "${var.tenant_id}-bedrock-production"
-  operations_role_arn            = module.operations_role.role_arn
-  external_id                    = var.external_id
-  source_identity                = "${var.tenant_id}-production"
-  model_id                       = var.model_ids[0]
-  bedrock_region                 = var.region
-  inference_profile_arn          = module.operations_role.inference_profile_arn
-  reserved_concurrent_executions = 50
-  dependencies_zip_path          = var.dependencies_zip_path
+  tenant_id             = var.tenant_id
+  function_name         = "${var.tenant_id}-bedrock-production"
+  operations_role_arn   = module.operations_role.role_arn
+  external_id           = var.external_id
+  source_identity       = "${var.tenant_id}-production"
+  model_id              = var.model_id
+  bedrock_region        = var.region
+  inference_profile_arn = module.operations_role.inference_profile_arn
+  dependencies_zip_path = var.dependencies_zip_path
 }
 
 module "invoker_analytics" {
@@ -92,7 +97,7 @@ module "invoker_analytics" {
   operations_role_arn   = module.operations_role.role_arn
   external_id           = var.external_id
   source_identity       = "${var.tenant_id}-analytics"
-  model_id              = var.model_ids[0]
+  model_id              = var.model_id
   bedrock_region        = var.region
   inference_profile_arn = module.operations_role.inference_profile_arn
   content_policy        = "none"
@@ -103,14 +108,16 @@ module "invoker_staging" {
   source    = "../../modules/customer-invoker"
   providers = { aws = aws.staging }
 
-  tenant_id                      = var.tenant_id
-  function_name                  = "${var.tenant_id}-bedrock-staging"
-  operations_role_arn            = module.operations_role.role_arn
-  external_id                    = var.external_id
-  source_identity                = "${var.tenant_id}-staging"
-  model_id                       = var.model_ids[length(var.model_ids) - 1]
-  bedrock_region                 = var.region
-  reserved_concurrent_executions = 2
-  log_retention_in_days          = 30
-  dependencies_zip_path          = var.dependencies_zip_path
+  tenant_id             = var.tenant_id
+  function_name         = "${var.tenant_id}-bedrock-staging"
+  operations_role_arn   = module.operations_role.role_arn
+  external_id           = var.external_id
+  source_identity       = "${var.tenant_id}-staging"
+  model_id              = var.model_id
+  bedrock_region        = var.region
+  inference_profile_arn = module.operations_role.inference_profile_arn
+  # Staging: short retention and no dead-letter queue keeping failed prompts.
+  log_retention_in_days    = 30
+  create_dead_letter_queue = false
+  dependencies_zip_path    = var.dependencies_zip_path
 }

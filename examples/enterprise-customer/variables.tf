@@ -32,10 +32,16 @@ variable "external_id" {
   sensitive   = true
 }
 
-variable "model_ids" {
-  type        = list(string)
-  description = "Foundation models the tenant may invoke; production and analytics use the first, staging the last."
-  default     = ["anthropic.claude-3-5-haiku-20241022-v1:0", "amazon.nova-lite-v1:0"]
+variable "model_id" {
+  type        = string
+  description = "The foundation model of the tenant's application inference profile (Amazon Nova Lite is served on demand in us-east-1)."
+  default     = "amazon.nova-lite-v1:0"
+}
+
+variable "inference_profile_geography" {
+  type        = string
+  description = "When set (e.g. \"us\"), the profile copies the system profile <geography>.<model_id> and routes across that geography's Regions."
+  default     = null
 }
 
 variable "dependencies_zip_path" {

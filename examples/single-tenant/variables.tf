@@ -18,7 +18,7 @@ variable "customer_account_role_arn" {
 
 variable "tenant_id" {
   type        = string
-  description = "The tenant's id."
+  description = "The tenant's id (lower case)."
   default     = "acme"
 }
 
@@ -30,8 +30,8 @@ variable "external_id" {
 
 variable "model_id" {
   type        = string
-  description = "The foundation model the tenant may invoke."
-  default     = "anthropic.claude-3-5-haiku-20241022-v1:0"
+  description = "The foundation model the tenant may invoke, directly in the region (Amazon Nova Lite is served on demand in us-east-1)."
+  default     = "amazon.nova-lite-v1:0"
 }
 
 variable "dependencies_zip_path" {

@@ -4,11 +4,44 @@ data "aws_region" "current" {}
 
 data "aws_caller_identity" "current" {}
 
+# Partition-correct service principals: CloudWatch Logs uses the partition's DNS
+# suffix in aws-cn (logs.<region>.amazonaws.com.cn), Lambda uses amazonaws.com
+# everywhere. The provider's table follows the AWS CDK's region-info.
+data "aws_service_principal" "logs" {
+  service_name = "logs"
+}
+
+data "aws_service_principal" "lambda" {
+  service_name = "lambda"
+}
+
+# bedrock_region must exist in the provider's partition: the precondition refuses
+# another partition's Region, and reading it from the provider's (offline) Region
+# table refuses one that does not exist (us-east-9), naming it in this address.
+data "aws_region" "bedrock_region" { # bedrock_region must be a Region that exists in the provider's partition
+  region = var.bedrock_region
+
+  lifecycle {
+    precondition {
+      condition     = can(regex(lookup(local.region_patterns, local.partition, "^$"), var.bedrock_region))
+      error_message = "bedrock_region: ${var.bedrock_region} is not a Region of the provider's partition (${local.partition})."
+    }
+  }
+}
+
 locals {
   partition  = data.aws_partition.current.partition
   region     = data.aws_region.current.region
   account_id = data.aws_caller_identity.current.account_id
+  dns_suffix = data.aws_partition.current.dns_suffix
   tags       = merge(var.tags, { TenantId = var.tenant_id })
+
+  # Region names per partition, as the AWS provider's Region table defines them.
+  region_patterns = {
+    aws        = "^(us|eu|ap|sa|ca|me|af|il|mx)-[a-z]+-[0-9]+$"
+    aws-cn     = "^cn-[a-z]+-[0-9]+$"
+    aws-us-gov = "^us-gov-[a-z]+-[0-9]+$"
+  }
 
   function_name             = coalesce(var.function_name, "bedrock-tenant-${var.tenant_id}")
   invocation_log_group_name = coalesce(var.invocation_log_group_name, "/bedrock-tenant/${var.tenant_id}/invocations")
@@ -24,10 +57,12 @@ locals {
 
   create_key  = var.kms_key_arn == null
   kms_key_arn = local.create_key ? aws_kms_key.this[0].arn : var.kms_key_arn
-  # Also built from names, so policies that name them are known at plan.
+  # Also built from names, so policies that name them are known at plan, and the
+  # operations role's trust policy can name the execution role before it exists.
   execution_role_name   = "${local.function_name}-execution"
   execution_role_arn    = "arn:${local.partition}:iam::${local.account_id}:role/${local.execution_role_name}"
-  dead_letter_queue_arn = "arn:${local.partition}:sqs:${local.region}:${local.account_id}:${local.function_name}-dlq"
+  function_arn          = "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:${local.function_name}"
+  dead_letter_queue_arn = var.create_dead_letter_queue ? "arn:${local.partition}:sqs:${local.region}:${local.account_id}:${local.function_name}-dlq" : null
 
   source_dir    = coalesce(var.source_dir, "${path.module}/../../python/src")
   artifacts_dir = coalesce(var.artifacts_dir, "${path.root}/builds")
@@ -37,17 +72,40 @@ locals {
     fileset(local.source_dir, "bedrock_tenant/py.typed"),
   ))
 
+  # ARNs the module is given, by what they must share with it: the partition, and
+  # for Regional resources the function's Region.
+  arn_inputs = merge(
+    { operations_role_arn = var.operations_role_arn },
+    var.inference_profile_arn == null ? {} : { inference_profile_arn = var.inference_profile_arn },
+    var.kms_key_arn == null ? {} : { kms_key_arn = var.kms_key_arn },
+    var.code_signing_config_arn == null ? {} : { code_signing_config_arn = var.code_signing_config_arn },
+    var.permissions_boundary_arn == null ? {} : { permissions_boundary_arn = var.permissions_boundary_arn },
+    { for i, arn in var.layer_arns : "layer_arns[${i}]" => arn },
+    { for i, arn in var.alarm_actions : "alarm_actions[${i}]" => arn },
+    { for i, arn in var.ok_actions : "ok_actions[${i}]" => arn },
+  )
+  foreign_partition_inputs = sort([for name, arn in local.arn_inputs : name if split(":", arn)[1] != local.partition])
+  # A KMS key, layers and a code-signing configuration must be in the function's
+  # Region (CloudWatch Logs, Lambda and SQS use keys of their own Region; Lambda
+  # layers and code-signing configurations are Regional).
+  regional_inputs = {
+    for name, arn in local.arn_inputs : name => split(":", arn)[3]
+    if name == "kms_key_arn" || name == "code_signing_config_arn" || startswith(name, "layer_arns[")
+  }
+  foreign_region_inputs = sort([for name, region in local.regional_inputs : "${name} (${region})" if region != local.region])
+
   environment = merge(
     {
-      BEDROCK_TENANT_ID                  = var.tenant_id
-      BEDROCK_TENANT_OPERATIONS_ROLE_ARN = var.operations_role_arn
-      BEDROCK_TENANT_EXTERNAL_ID         = var.external_id
-      BEDROCK_TENANT_MODEL_ID            = var.model_id
-      BEDROCK_TENANT_BEDROCK_REGION      = var.bedrock_region
-      BEDROCK_TENANT_LOG_GROUP           = local.invocation_log_group_name
-      BEDROCK_TENANT_CONTENT_POLICY      = var.content_policy
-      BEDROCK_TENANT_METRIC_NAMESPACE    = var.metric_namespace
-      BEDROCK_TENANT_MAX_TOKENS          = tostring(var.max_tokens)
+      BEDROCK_TENANT_ID                       = var.tenant_id
+      BEDROCK_TENANT_OPERATIONS_ROLE_ARN      = var.operations_role_arn
+      BEDROCK_TENANT_EXTERNAL_ID              = var.external_id
+      BEDROCK_TENANT_MODEL_ID                 = var.model_id
+      BEDROCK_TENANT_BEDROCK_REGION           = data.aws_region.bedrock_region.region
+      BEDROCK_TENANT_LOG_GROUP                = local.invocation_log_group_name
+      BEDROCK_TENANT_CONTENT_POLICY           = var.content_policy
+      BEDROCK_TENANT_METRIC_NAMESPACE         = var.metric_namespace
+      BEDROCK_TENANT_MAX_TOKENS               = tostring(var.max_tokens)
+      BEDROCK_TENANT_SESSION_DURATION_SECONDS = tostring(var.session_duration_seconds)
     },
     var.inference_profile_arn == null ? {} : { BEDROCK_TENANT_INFERENCE_PROFILE_ARN = var.inference_profile_arn },
     var.source_identity == null ? {} : { BEDROCK_TENANT_SOURCE_IDENTITY = var.source_identity },
@@ -56,6 +114,9 @@ locals {
 
 # --- encryption -------------------------------------------------------------------------
 
+# The account-root statement delegates the key to IAM, so the execution role's
+# use of it is governed (and conditioned) by its IAM policy below; the key policy
+# itself names no role, so it never waits for one to exist.
 data "aws_iam_policy_document" "key" {
   count = local.create_key ? 1 : 0
 
@@ -71,6 +132,9 @@ data "aws_iam_policy_document" "key" {
     }
   }
 
+  # CloudWatch Logs user guide, "Encrypt log data in CloudWatch Logs using AWS
+  # KMS": the Regional Logs principal, limited to these log groups by the
+  # kms:EncryptionContext:aws:logs:arn context it passes.
   statement {
     sid       = "CloudWatchLogsForTheseLogGroupsOnly"
     effect    = "Allow"
@@ -79,49 +143,13 @@ data "aws_iam_policy_document" "key" {
 
     principals {
       type        = "Service"
-      identifiers = ["logs.${local.region}.amazonaws.com"]
+      identifiers = ["logs.${local.region}.${data.aws_service_principal.logs.suffix}"]
     }
 
     condition {
       test     = "ArnEquals"
       variable = "kms:EncryptionContext:aws:logs:arn"
       values   = values(local.log_group_arns)
-    }
-  }
-
-  statement {
-    sid       = "FunctionEnvironment"
-    effect    = "Allow"
-    actions   = ["kms:Decrypt"]
-    resources = ["*"]
-
-    principals {
-      type        = "AWS"
-      identifiers = [local.execution_role_arn]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "kms:EncryptionContext:LambdaFunctionName"
-      values   = [local.function_name]
-    }
-  }
-
-  statement {
-    sid       = "DeadLetterQueue"
-    effect    = "Allow"
-    actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
-    resources = ["*"]
-
-    principals {
-      type        = "AWS"
-      identifiers = [local.execution_role_arn]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "kms:ViaService"
-      values   = ["sqs.${local.region}.amazonaws.com"]
     }
   }
 }
@@ -134,9 +162,6 @@ resource "aws_kms_key" "this" {
   deletion_window_in_days = var.kms_key_deletion_window_in_days
   policy                  = data.aws_iam_policy_document.key[0].json
   tags                    = local.tags
-
-  # KMS refuses a key policy naming a principal that does not exist yet.
-  depends_on = [aws_iam_role.this]
 }
 
 resource "aws_kms_alias" "this" {
@@ -153,6 +178,23 @@ resource "aws_cloudwatch_log_group" "invocations" {
   retention_in_days = var.log_retention_in_days
   kms_key_id        = local.kms_key_arn
   tags              = local.tags
+
+  lifecycle {
+    precondition {
+      # One log group holding both would mix the records with the function's own
+      # logs and give the callback write access to Lambda's stream names.
+      condition     = local.invocation_log_group_name != local.function_log_group_name
+      error_message = "invocation_log_group_name must differ from the function's own log group (${local.function_log_group_name})."
+    }
+    precondition {
+      condition     = length(local.foreign_partition_inputs) == 0
+      error_message = "These inputs are ARNs of another partition than the provider's (${local.partition}): ${join(", ", local.foreign_partition_inputs)}."
+    }
+    precondition {
+      condition     = length(local.foreign_region_inputs) == 0
+      error_message = "These inputs must be in the function's Region (${local.region}): ${join(", ", local.foreign_region_inputs)}."
+    }
+  }
 }
 
 resource "aws_cloudwatch_log_group" "function" {
@@ -171,7 +213,7 @@ data "aws_iam_policy_document" "lambda_trust" {
 
     principals {
       type        = "Service"
-      identifiers = ["lambda.amazonaws.com"]
+      identifiers = [data.aws_service_principal.lambda.name]
     }
   }
 }
@@ -191,25 +233,50 @@ data "aws_iam_policy_document" "execution" {
     resources = [for arn in values(local.log_group_arns) : "${arn}:*"]
   }
 
+  # Lambda encrypts the environment with the encryption context
+  # aws:lambda:FunctionArn = the function's ARN (Lambda developer guide, "Securing
+  # environment variables"); nothing else may be decrypted with the key this way.
   statement {
-    sid       = "DecryptEnvironment"
+    sid       = "DecryptOwnEnvironment"
     effect    = "Allow"
     actions   = ["kms:Decrypt"]
     resources = [local.kms_key_arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:EncryptionContext:aws:lambda:FunctionArn"
+      values   = [local.function_arn]
+    }
   }
 
-  statement {
-    sid       = "SendToDeadLetterQueue"
-    effect    = "Allow"
-    actions   = ["sqs:SendMessage"]
-    resources = [local.dead_letter_queue_arn]
+  # Lambda sends failed asynchronous events to the queue with the execution role;
+  # a producer of an encrypted queue needs kms:GenerateDataKey and kms:Decrypt
+  # (SQS developer guide, "Amazon SQS key management"), and only through SQS in
+  # this Region (kms:ViaService).
+  dynamic "statement" {
+    for_each = var.create_dead_letter_queue ? [1] : []
+    content {
+      sid       = "SendToOwnDeadLetterQueue"
+      effect    = "Allow"
+      actions   = ["sqs:SendMessage"]
+      resources = [local.dead_letter_queue_arn]
+    }
   }
 
-  statement {
-    sid       = "EncryptDeadLetters"
-    effect    = "Allow"
-    actions   = ["kms:GenerateDataKey"]
-    resources = [local.kms_key_arn]
+  dynamic "statement" {
+    for_each = var.create_dead_letter_queue ? [1] : []
+    content {
+      sid       = "EncryptDeadLettersThroughSqsOnly"
+      effect    = "Allow"
+      actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
+      resources = [local.kms_key_arn]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["sqs.${local.region}.${local.dns_suffix}"]
+      }
+    }
   }
 
   statement {
@@ -227,6 +294,14 @@ resource "aws_iam_role" "this" {
   assume_role_policy   = data.aws_iam_policy_document.lambda_trust.json
   permissions_boundary = var.permissions_boundary_arn
   tags                 = local.tags
+
+  lifecycle {
+    precondition {
+      # IAM and STS quotas: role names are at most 64 characters.
+      condition     = length(local.execution_role_name) <= 64
+      error_message = "The execution role name \"${local.execution_role_name}\" (function_name + \"-execution\") is ${length(local.execution_role_name)} characters; IAM allows 64: shorten function_name."
+    }
+  }
 }
 
 resource "aws_iam_role_policy" "this" {
@@ -244,10 +319,14 @@ resource "aws_iam_role_policy_attachment" "vpc" {
 
 # --- dead-letter queue --------------------------------------------------------------------
 
+# Holds the raw payload of every asynchronous invocation that failed: the prompt,
+# whatever content_policy says. Short retention by default; optional.
 resource "aws_sqs_queue" "dead_letter" {
+  count = var.create_dead_letter_queue ? 1 : 0
+
   name                      = "${local.function_name}-dlq"
   kms_master_key_id         = local.kms_key_arn
-  message_retention_seconds = 1209600 # 14 days, the maximum
+  message_retention_seconds = var.dead_letter_queue_retention_seconds
   tags                      = local.tags
 }
 
@@ -264,6 +343,15 @@ data "archive_file" "code" {
     content {
       content  = file("${local.source_dir}/${source.value}")
       filename = source.value
+    }
+  }
+
+  lifecycle {
+    # Checked before the archive is read, so a missing package is reported here
+    # rather than as the archive provider's own error about empty sources.
+    precondition {
+      condition     = contains(local.code_files, "bedrock_tenant/handler.py")
+      error_message = "source_dir (${local.source_dir}) holds no bedrock_tenant package (bedrock_tenant/handler.py). Set source_dir to the python/src directory of this repository, or reference the module as <repository>//modules/customer-invoker so python/src comes with it: the default, ../../python/src from the module, does not exist when Terraform installs the module directory alone (an absolute or registry source)."
     }
   }
 }
@@ -284,6 +372,7 @@ resource "aws_lambda_layer_version" "dependencies" {
 resource "aws_lambda_function" "this" {
   # checkov:skip=CKV_AWS_117:The function calls only public AWS endpoints (STS, Bedrock, CloudWatch Logs); VPC placement is available through var.vpc_config and needs NAT or VPC endpoints the caller owns.
   # checkov:skip=CKV_AWS_272:The code is zipped by Terraform from this repository at plan time; signing needs an AWS Signer profile, which callers enforce through var.code_signing_config_arn.
+  # checkov:skip=CKV_AWS_115:Unreserved by default on purpose: Lambda keeps 100 of the account's concurrency unreserved and new accounts may have a quota of 10, so any reservation fails at apply there; callers cap a tenant with var.reserved_concurrent_executions.
   function_name                  = local.function_name
   description                    = "Invokes Bedrock for tenant ${var.tenant_id} through its operations-account role; logs each call in this account."
   role                           = aws_iam_role.this.arn
@@ -295,7 +384,7 @@ resource "aws_lambda_function" "this" {
   layers                         = concat(aws_lambda_layer_version.dependencies[*].arn, var.layer_arns)
   memory_size                    = var.memory_size
   timeout                        = var.timeout
-  reserved_concurrent_executions = var.reserved_concurrent_executions
+  reserved_concurrent_executions = coalesce(var.reserved_concurrent_executions, -1)
   kms_key_arn                    = local.kms_key_arn
   code_signing_config_arn        = var.code_signing_config_arn
   tags                           = local.tags
@@ -308,11 +397,16 @@ resource "aws_lambda_function" "this" {
     log_format            = "JSON"
     log_group             = aws_cloudwatch_log_group.function.name
     application_log_level = var.application_log_level
-    system_log_level      = "WARN"
+    # INFO keeps Lambda's START, END and REPORT lines (duration, memory); WARN
+    # drops them (Lambda developer guide, "Log-level filtering").
+    system_log_level = var.system_log_level
   }
 
-  dead_letter_config {
-    target_arn = local.dead_letter_queue_arn
+  dynamic "dead_letter_config" {
+    for_each = var.create_dead_letter_queue ? [local.dead_letter_queue_arn] : []
+    content {
+      target_arn = dead_letter_config.value
+    }
   }
 
   tracing_config {
@@ -339,8 +433,12 @@ resource "aws_lambda_function" "this" {
       error_message = "The function needs its dependencies: set dependencies_zip_path (build it with `make layer`) or layer_arns."
     }
     precondition {
-      condition     = length(local.code_files) > 0
-      error_message = "source_dir (${local.source_dir}) holds no bedrock_tenant package."
+      condition = (
+        var.inference_profile_arn == null ? true :
+        split(":", var.inference_profile_arn)[3] == var.bedrock_region
+        && split(":", var.inference_profile_arn)[4] == split(":", var.operations_role_arn)[4]
+      )
+      error_message = "inference_profile_arn must be a profile in bedrock_region (${var.bedrock_region}) of the operations role's account (${split(":", var.operations_role_arn)[4]}): the function calls Bedrock there with that role's credentials."
     }
   }
 }

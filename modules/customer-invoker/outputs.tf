@@ -9,8 +9,8 @@ output "function_arn" {
 }
 
 output "execution_role_arn" {
-  description = "ARN of the function's execution role: the principal the tenant's operations role must trust (operations-role's trusted_principal_arns)."
-  value       = aws_iam_role.this.arn
+  description = "ARN of the function's execution role: the role the tenant's operations role must trust (operations-role's trusted_principal_arns). Built from the account and name, so it is known at plan and the operations role can be created first."
+  value       = local.execution_role_arn
 }
 
 output "execution_role_name" {
@@ -44,8 +44,8 @@ output "kms_key_arn" {
 }
 
 output "dead_letter_queue_arn" {
-  description = "ARN of the function's dead-letter queue."
-  value       = aws_sqs_queue.dead_letter.arn
+  description = "ARN of the function's dead-letter queue, or null when create_dead_letter_queue is false."
+  value       = one(aws_sqs_queue.dead_letter[*].arn)
 }
 
 output "dashboard_name" {

@@ -2,21 +2,26 @@
 
 variable "tenant_id" {
   type        = string
-  description = "Identifier of the tenant; names resources and is written into every record."
+  description = "Identifier of the tenant (the same as in operations-role): 1-39 lower-case letters and digits, words joined by single - or _. Names resources and is written into every record. Lower case because IAM names are case-insensitive (tenants Acme and acme would collide); 39 characters so the longest derived name, bedrock-tenant-<tenant_id>-execution, fits IAM's 64."
 
   validation {
-    condition     = can(regex("^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$", var.tenant_id))
-    error_message = "tenant_id must be 1-48 characters of letters, digits, _ and -, starting with a letter or digit."
+    condition     = length(var.tenant_id) <= 39 && can(regex("^[a-z0-9]+([_-][a-z0-9]+)*$", var.tenant_id))
+    error_message = "tenant_id must be 1-39 lower-case letters and digits, words joined by single - or _ (e.g. acme or acme-eu): IAM names are case-insensitive, and derived names must fit their services' limits."
   }
 }
 
 variable "operations_role_arn" {
   type        = string
-  description = "ARN of the tenant's role in the operations account (the operations-role module's role_arn). The execution role may assume exactly this role."
+  description = "ARN of the tenant's role in the operations account (the operations-role module's role_arn), in the provider's partition. The execution role may assume exactly this role."
 
   validation {
-    condition     = can(regex("^arn:aws(-cn|-us-gov)?:iam::[0-9]{12}:role/([!-~]+/)?[A-Za-z0-9_+=,.@-]{1,64}$", var.operations_role_arn))
-    error_message = "operations_role_arn must be an IAM role ARN: arn:<partition>:iam::<12-digit account>:role/<name>."
+    condition     = !can(regex("[*?]", var.operations_role_arn))
+    error_message = "operations_role_arn must not contain wildcards (* or ?): the execution role may assume exactly one role."
+  }
+
+  validation {
+    condition     = can(regex("^arn:(aws|aws-cn|aws-us-gov):iam::[0-9]{12}:role/([!-~]+/)?[A-Za-z0-9_+=,.@-]{1,64}$", var.operations_role_arn))
+    error_message = "operations_role_arn must be an IAM role ARN: arn:<partition>:iam::<12-digit account>:role/[<path>/]<name>."
   }
 }
 
@@ -42,35 +47,52 @@ variable "source_identity" {
   }
 }
 
+variable "session_duration_seconds" {
+  type        = number
+  description = "How long the operations-role sessions the function assumes last, in seconds: 1,200 to 3,600. A Lambda execution role assuming the operations role is role chaining, which STS caps at 1 hour; below 20 minutes botocore's 15-minute early refresh leaves a credential less than 5 minutes of use, so nearly every call would assume the role again."
+  default     = 3600
+
+  validation {
+    condition     = var.session_duration_seconds >= 1200 && var.session_duration_seconds <= 3600 && floor(var.session_duration_seconds) == var.session_duration_seconds
+    error_message = "session_duration_seconds must be a whole number of seconds from 1200 to 3600: role chaining caps sessions at 1 hour, and shorter than 20 minutes makes botocore assume the role for nearly every call."
+  }
+}
+
 # --- model ------------------------------------------------------------------------
 
 variable "model_id" {
   type        = string
-  description = "Bedrock foundation-model id the function invokes, e.g. anthropic.claude-3-5-haiku-20241022-v1:0."
+  description = "Bedrock foundation-model id the function invokes, e.g. amazon.nova-lite-v1:0; with inference_profile_arn, the profile's model (records and metrics name it). Not an inference profile id such as us.amazon.nova-lite-v1:0: pass a profile as inference_profile_arn."
 
   validation {
-    condition     = can(regex("^[a-z0-9-]+\\.[A-Za-z0-9._:-]+$", var.model_id))
-    error_message = "model_id must be a foundation-model id of the form <provider>.<model> (e.g. amazon.nova-lite-v1:0)."
+    # The foundation-model id pattern of the Bedrock API (InferenceProfileModel.modelArn).
+    condition     = can(regex("^[a-z0-9-]{1,63}[.]([a-z0-9-]{1,63}[.]){0,2}[a-z0-9-]{1,63}(:[a-z0-9-]{1,63}){0,2}$", var.model_id))
+    error_message = "model_id must be a foundation-model id of the form <provider>.<model> (e.g. amazon.nova-lite-v1:0), lower case."
+  }
+
+  validation {
+    condition     = !contains(["us", "us-gov", "eu", "apac", "jp", "au", "ca", "global"], split(".", var.model_id)[0])
+    error_message = "model_id must be a foundation-model id, not an inference profile id (us.<model>, global.<model>, ...): pass the profile's ARN as inference_profile_arn and its model here."
   }
 }
 
 variable "bedrock_region" {
   type        = string
-  description = "Region of the Bedrock calls (one of the operations role's allowed regions)."
+  description = "Region of the Bedrock calls (one of the operations role's allowed Regions; an inference profile's own Region). Must exist in the provider's partition."
 
   validation {
-    condition     = can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]$", var.bedrock_region))
+    condition     = can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]+$", var.bedrock_region))
     error_message = "bedrock_region must be a region like us-east-1."
   }
 }
 
 variable "inference_profile_arn" {
   type        = string
-  description = "Invoke through this inference profile (e.g. the operations-role module's inference_profile_arn) instead of the foundation model."
+  description = "Invoke through this inference profile (the operations-role module's inference_profile_arn, or a system profile such as arn:aws:bedrock:us-east-1:<operations account>:inference-profile/us.amazon.nova-lite-v1:0) instead of the foundation model. It must be in bedrock_region and the operations role's account."
   default     = null
 
   validation {
-    condition     = var.inference_profile_arn == null || can(regex("^arn:aws(-cn|-us-gov)?:bedrock:[a-z0-9-]+:[0-9]{12}:(application-inference-profile|inference-profile)/[A-Za-z0-9_.:-]+$", var.inference_profile_arn))
+    condition     = var.inference_profile_arn == null || can(regex("^arn:(aws|aws-cn|aws-us-gov):bedrock:[a-z0-9-]+:[0-9]{12}:(application-inference-profile|inference-profile)/[A-Za-z0-9_.:-]+$", var.inference_profile_arn))
     error_message = "inference_profile_arn must be a Bedrock inference profile ARN (arn:<partition>:bedrock:<region>:<account>:application-inference-profile/<id> or inference-profile/<id>)."
   }
 }
@@ -101,12 +123,18 @@ variable "content_policy" {
 
 variable "invocation_log_group_name" {
   type        = string
-  description = "Name of the log group the callback writes invocation records to. Default: /bedrock-tenant/<tenant_id>/invocations."
+  description = "Name of the log group the callback writes invocation records to (not the function's own log group). Default: /bedrock-tenant/<tenant_id>/invocations."
   default     = null
 
   validation {
+    # CloudWatch Logs CreateLogGroup: 1-512 characters of a-zA-Z0-9_-/.#, not starting with aws/.
     condition     = var.invocation_log_group_name == null || can(regex("^[A-Za-z0-9_./#-]{1,512}$", var.invocation_log_group_name))
     error_message = "invocation_log_group_name must be 1-512 characters of letters, digits and _./#-."
+  }
+
+  validation {
+    condition     = var.invocation_log_group_name == null ? true : !startswith(var.invocation_log_group_name, "aws/")
+    error_message = "invocation_log_group_name must not start with aws/ (reserved by CloudWatch Logs)."
   }
 }
 
@@ -132,14 +160,26 @@ variable "application_log_level" {
   }
 }
 
+variable "system_log_level" {
+  type        = string
+  description = "Lambda system log level of the function's own (JSON) logs: INFO (the default) keeps the START, END and REPORT lines that carry each invocation's duration and memory; DEBUG adds more. WARN is refused because it drops them (Lambda developer guide, \"Log-level filtering\")."
+  default     = "INFO"
+
+  validation {
+    condition     = contains(["DEBUG", "INFO"], var.system_log_level)
+    error_message = "system_log_level must be INFO or DEBUG: WARN drops Lambda's START, END and REPORT lines (duration and memory of each invocation)."
+  }
+}
+
 variable "metric_namespace" {
   type        = string
   description = "CloudWatch namespace of the metrics extracted from the records (Embedded Metric Format)."
   default     = "BedrockTenant"
 
   validation {
-    condition     = can(regex("^[A-Za-z0-9._#:/ -]{1,255}$", var.metric_namespace)) && !startswith(var.metric_namespace, "AWS/")
-    error_message = "metric_namespace must be 1-255 characters of letters, digits and ._#:/- and space, and must not start with AWS/."
+    # CloudWatch Metric.Namespace: 1-255 characters matching [^:].*, not starting with AWS/.
+    condition     = can(regex("^[A-Za-z0-9._#:/ -]{1,255}$", var.metric_namespace)) && !startswith(var.metric_namespace, "AWS/") && !startswith(var.metric_namespace, ":")
+    error_message = "metric_namespace must be 1-255 characters of letters, digits and ._#:/- and space, and must not start with AWS/ or a colon."
   }
 }
 
@@ -147,11 +187,11 @@ variable "metric_namespace" {
 
 variable "kms_key_arn" {
   type        = string
-  description = "Use this existing KMS key instead of creating one. Its policy must let CloudWatch Logs use it for the two log groups and the execution role decrypt and generate data keys."
+  description = "Use this existing KMS key (in the function's Region) instead of creating one. Its policy must let CloudWatch Logs use it for the two log groups (kms:EncryptionContext:aws:logs:arn), and delegate to IAM (the account-root statement) so the execution role's conditioned IAM statements take effect."
   default     = null
 
   validation {
-    condition     = var.kms_key_arn == null || can(regex("^arn:aws(-cn|-us-gov)?:kms:[a-z0-9-]+:[0-9]{12}:key/[a-f0-9-]{36}$", var.kms_key_arn))
+    condition     = var.kms_key_arn == null || can(regex("^arn:(aws|aws-cn|aws-us-gov):kms:[a-z0-9-]+:[0-9]{12}:key/(mrk-)?[a-f0-9-]{32,36}$", var.kms_key_arn))
     error_message = "kms_key_arn must be a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<key-id>), not an alias."
   }
 }
@@ -167,16 +207,35 @@ variable "kms_key_deletion_window_in_days" {
   }
 }
 
+# --- dead-letter queue -------------------------------------------------------------
+
+variable "create_dead_letter_queue" {
+  type        = bool
+  description = "Give the function an encrypted SQS dead-letter queue for failed asynchronous invocations. It holds each failed event's raw payload, the prompt included, whatever content_policy says; false sends failed events nowhere (Lambda drops them after its retries)."
+  default     = true
+}
+
+variable "dead_letter_queue_retention_seconds" {
+  type        = number
+  description = "How long the dead-letter queue keeps a failed event (and its prompt), in seconds: 60 to 1,209,600 (14 days, SQS's limits). Default one day, enough to notice and replay, short enough not to become a second prompt store."
+  default     = 86400
+
+  validation {
+    condition     = var.dead_letter_queue_retention_seconds >= 60 && var.dead_letter_queue_retention_seconds <= 1209600 && floor(var.dead_letter_queue_retention_seconds) == var.dead_letter_queue_retention_seconds
+    error_message = "dead_letter_queue_retention_seconds must be a whole number of seconds from 60 to 1209600 (14 days), SQS's limits."
+  }
+}
+
 # --- function -----------------------------------------------------------------------
 
 variable "function_name" {
   type        = string
-  description = "Name of the Lambda function. Default: bedrock-tenant-<tenant_id>."
+  description = "Name of the Lambda function, at most 54 characters (the execution role is <function_name>-execution, and IAM role names are at most 64). Default: bedrock-tenant-<tenant_id>."
   default     = null
 
   validation {
-    condition     = var.function_name == null || can(regex("^[A-Za-z0-9_-]{1,56}$", var.function_name))
-    error_message = "function_name must be 1-56 characters of letters, digits, _ and - (the module appends suffixes such as -dlq)."
+    condition     = var.function_name == null || can(regex("^[A-Za-z0-9_-]{1,54}$", var.function_name))
+    error_message = "function_name must be 1-54 characters of letters, digits, _ and - (the execution role <function_name>-execution must fit IAM's 64 characters)."
   }
 }
 
@@ -226,12 +285,12 @@ variable "timeout" {
 
 variable "reserved_concurrent_executions" {
   type        = number
-  description = "Concurrency reserved for (and capping) the function: the tenant's quota lever on the customer side. 0 stops all invocations."
-  default     = 10
+  description = "Concurrency reserved for (and capping) the function: the tenant's quota lever on the customer side. null or -1 (the default): unreserved. 0 stops all invocations. Lambda keeps at least 100 of the account's concurrency unreserved, and new accounts may have a quota of only 10, so reserving any amount then fails at apply (Lambda developer guide, \"Configuring reserved concurrency\" and \"Lambda quotas\"); check the account's quota first."
+  default     = null
 
   validation {
-    condition     = var.reserved_concurrent_executions >= 0 && floor(var.reserved_concurrent_executions) == var.reserved_concurrent_executions
-    error_message = "reserved_concurrent_executions must be a whole number, 0 or more."
+    condition     = var.reserved_concurrent_executions == null ? true : (var.reserved_concurrent_executions >= -1 && floor(var.reserved_concurrent_executions) == var.reserved_concurrent_executions)
+    error_message = "reserved_concurrent_executions must be null or -1 (unreserved), or a whole number, 0 or more."
   }
 }
 
@@ -247,7 +306,7 @@ variable "layer_arns" {
   default     = []
 
   validation {
-    condition     = alltrue([for arn in var.layer_arns : can(regex("^arn:aws(-cn|-us-gov)?:lambda:[a-z0-9-]+:[0-9]{12}:layer:[A-Za-z0-9_-]+:[0-9]+$", arn))])
+    condition     = alltrue([for arn in var.layer_arns : can(regex("^arn:(aws|aws-cn|aws-us-gov):lambda:[a-z0-9-]+:[0-9]{12}:layer:[A-Za-z0-9_-]+:[0-9]+$", arn))])
     error_message = "layer_arns must contain Lambda layer version ARNs (arn:<partition>:lambda:<region>:<account>:layer:<name>:<version>)."
   }
 
@@ -259,8 +318,13 @@ variable "layer_arns" {
 
 variable "source_dir" {
   type        = string
-  description = "Directory holding the bedrock_tenant package to deploy. Default: the repository's python/src."
+  description = "Directory holding the bedrock_tenant package to deploy. Default: the repository's python/src, found as ../../python/src from the module, which exists when the module is referenced by a relative path in a checkout or as <repository>//modules/customer-invoker; set it when the module is installed alone (an absolute path or a registry)."
   default     = null
+
+  validation {
+    condition     = var.source_dir == null ? true : fileexists("${var.source_dir}/bedrock_tenant/handler.py")
+    error_message = "source_dir must be a directory holding the bedrock_tenant package (bedrock_tenant/handler.py), such as this repository's python/src."
+  }
 }
 
 variable "artifacts_dir" {
@@ -294,7 +358,7 @@ variable "code_signing_config_arn" {
   default     = null
 
   validation {
-    condition     = var.code_signing_config_arn == null || can(regex("^arn:aws(-cn|-us-gov)?:lambda:[a-z0-9-]+:[0-9]{12}:code-signing-config:csc-[a-z0-9]{17}$", var.code_signing_config_arn))
+    condition     = var.code_signing_config_arn == null || can(regex("^arn:(aws|aws-cn|aws-us-gov):lambda:[a-z0-9-]+:[0-9]{12}:code-signing-config:csc-[a-z0-9]{17}$", var.code_signing_config_arn))
     error_message = "code_signing_config_arn must be a Lambda code-signing config ARN (arn:<partition>:lambda:<region>:<account>:code-signing-config:csc-<id>)."
   }
 }
@@ -305,7 +369,7 @@ variable "permissions_boundary_arn" {
   default     = null
 
   validation {
-    condition     = var.permissions_boundary_arn == null || can(regex("^arn:aws(-cn|-us-gov)?:iam::([0-9]{12}|aws):policy/.+$", var.permissions_boundary_arn))
+    condition     = var.permissions_boundary_arn == null || can(regex("^arn:(aws|aws-cn|aws-us-gov):iam::([0-9]{12}|aws):policy/.+$", var.permissions_boundary_arn))
     error_message = "permissions_boundary_arn must be an IAM managed policy ARN."
   }
 }
@@ -324,7 +388,7 @@ variable "alarm_actions" {
   default     = []
 
   validation {
-    condition     = alltrue([for arn in var.alarm_actions : can(regex("^arn:aws(-cn|-us-gov)?:[a-z0-9-]+:", arn))])
+    condition     = alltrue([for arn in var.alarm_actions : can(regex("^arn:(aws|aws-cn|aws-us-gov):[a-z0-9-]+:", arn))])
     error_message = "alarm_actions must contain ARNs."
   }
 }
@@ -335,7 +399,7 @@ variable "ok_actions" {
   default     = []
 
   validation {
-    condition     = alltrue([for arn in var.ok_actions : can(regex("^arn:aws(-cn|-us-gov)?:[a-z0-9-]+:", arn))])
+    condition     = alltrue([for arn in var.ok_actions : can(regex("^arn:(aws|aws-cn|aws-us-gov):[a-z0-9-]+:", arn))])
     error_message = "ok_actions must contain ARNs."
   }
 }
@@ -375,6 +439,15 @@ variable "throttle_alarm_threshold" {
 
 variable "tags" {
   type        = map(string)
-  description = "Tags for every taggable resource. TenantId = tenant_id is always added."
+  description = "Tags for every taggable resource. TenantId = tenant_id is always added. Keys may not start with aws: (reserved by AWS)."
   default     = {}
+
+  validation {
+    # Tagging AWS resources: keys 1-128 and values 0-256 characters; the aws: prefix is reserved.
+    condition = alltrue([
+      for key, value in var.tags :
+      length(key) >= 1 && length(key) <= 128 && length(value) <= 256 && !startswith(lower(key), "aws:")
+    ])
+    error_message = "tags: keys must be 1-128 characters and not start with aws: (reserved for AWS), values at most 256 characters."
+  }
 }

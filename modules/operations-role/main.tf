@@ -2,44 +2,128 @@ data "aws_partition" "current" {}
 
 data "aws_region" "current" {}
 
-# Only system-defined inference profile ARNs carry the operations account id.
-data "aws_caller_identity" "current" {
-  count = length(var.inference_profile_geographies) > 0 ? 1 : 0
-}
+# System-defined profile ARNs and the role's own ARN carry the operations account id.
+data "aws_caller_identity" "current" {}
 
 locals {
-  partition = data.aws_partition.current.partition
-  role_name = "${var.role_name_prefix}${var.tenant_id}"
-  tags      = merge(var.tags, { TenantId = var.tenant_id })
+  partition  = data.aws_partition.current.partition
+  region     = data.aws_region.current.region
+  account_id = data.aws_caller_identity.current.account_id
+  role_name  = "${var.role_name_prefix}${var.tenant_id}"
+  # Known at plan (a name, not a handle), so the customer side can be planned
+  # before this role exists.
+  role_arn = "arn:${local.partition}:iam::${local.account_id}:role${var.role_path}${local.role_name}"
+  tags     = merge(var.tags, { TenantId = var.tenant_id })
 
-  foundation_model_arns = [
-    for pair in setproduct(var.allowed_regions, var.allowed_model_ids) :
+  # Region names per partition, as the AWS provider's region table
+  # (aws-sdk-go-base endpoints) defines them.
+  region_patterns = {
+    aws        = "^(us|eu|ap|sa|ca|me|af|il|mx)-[a-z]+-[0-9]+$"
+    aws-cn     = "^cn-[a-z]+-[0-9]+$"
+    aws-us-gov = "^us-gov-[a-z]+-[0-9]+$"
+  }
+  region_pattern = lookup(local.region_patterns, local.partition, "^$")
+  # Geography prefixes of system-defined (cross-Region) inference profiles per
+  # partition: Bedrock user guide, "Supported Regions and models for inference
+  # profiles" (inference-profiles-support.html).
+  partition_geographies = {
+    aws        = ["us", "eu", "apac", "jp", "au", "global"]
+    aws-us-gov = ["us-gov"]
+    aws-cn     = []
+  }
+  geographies_here = lookup(local.partition_geographies, local.partition, [])
+
+  # --- Bedrock resources ------------------------------------------------------------
+  # ARN formats: Service Authorization Reference, "Actions, resources, and condition
+  # keys for Amazon Bedrock" (foundation-model has no account; inference-profile has).
+  profile   = var.application_inference_profile
+  exclusive = local.profile != null && try(local.profile.exclusive, false)
+  # As read from the provider's Region table (which refuses Regions that do not exist).
+  allowed_regions = [for r in var.allowed_regions : data.aws_region.allowed_regions[r].region]
+
+  direct_model_arns = local.exclusive ? [] : [
+    for pair in setproduct(local.allowed_regions, var.allowed_model_ids) :
     "arn:${local.partition}:bedrock:${pair[0]}::foundation-model/${pair[1]}"
   ]
-  # Global cross-region profiles route to region-less foundation-model ARNs.
-  global_model_arns = contains(var.inference_profile_geographies, "global") ? [
-    for model in var.allowed_model_ids : "arn:${local.partition}:bedrock:::foundation-model/${model}"
-  ] : []
-  system_profile_arns = [
-    for triple in setproduct(var.allowed_regions, var.inference_profile_geographies, var.allowed_model_ids) :
-    "arn:${local.partition}:bedrock:${triple[0]}:${one(data.aws_caller_identity.current[*].account_id)}:inference-profile/${triple[1]}.${triple[2]}"
+  system_profiles = local.exclusive ? [] : [
+    for triple in setproduct(local.allowed_regions, var.inference_profile_geographies, var.allowed_model_ids) : {
+      geography = triple[1]
+      arn       = "arn:${local.partition}:bedrock:${triple[0]}:${local.account_id}:inference-profile/${triple[1]}.${triple[2]}"
+    }
   ]
-  static_invocable_arns = sort(distinct(concat(local.foundation_model_arns, local.global_model_arns, local.system_profile_arns)))
-  application_profile   = var.application_inference_profile == null ? [] : [var.application_inference_profile]
-  invocable_arns        = concat(local.static_invocable_arns, aws_bedrock_inference_profile.this[*].arn)
-  profile_arns          = concat(local.system_profile_arns, aws_bedrock_inference_profile.this[*].arn)
+  system_profile_arns = sort(local.system_profiles[*].arn)
+  global_profile_arns = sort([for p in local.system_profiles : p.arn if p.geography == "global"])
+  # A geographic profile routes to its model in every destination Region of the
+  # geography, and the caller needs bedrock:InvokeModel on the foundation model in
+  # each of them (Bedrock user guide, "Geographic cross-Region inference", IAM policy
+  # requirements). Rather than a routing table that AWS extends without notice, the
+  # grant covers the allowed models in any Region, but only when the request came
+  # through one of the allowed profiles (bedrock:InferenceProfileArn).
+  routed_model_arns = [for model in var.allowed_model_ids : "arn:${local.partition}:bedrock:*::foundation-model/${model}"]
+  # Global profiles route to a Region-less foundation-model ARN, and for that
+  # authorization aws:RequestedRegion is "unspecified" (Bedrock user guide, "Global
+  # cross-Region inference", IAM policy requirements).
+  region_less_model_arns = [for model in var.allowed_model_ids : "arn:${local.partition}:bedrock:::foundation-model/${model}"]
 
+  # The per-tenant application profile: copied from a foundation model (one Region,
+  # the provider's) or from a system-defined cross-Region profile (its Regions).
+  profile_source_arn = local.profile == null ? null : (
+    local.profile.geography == null
+    ? "arn:${local.partition}:bedrock:${local.region}::foundation-model/${local.profile.model_id}"
+    : "arn:${local.partition}:bedrock:${local.region}:${local.account_id}:inference-profile/${local.profile.geography}.${local.profile.model_id}"
+  )
+  profile_name = local.profile == null ? null : coalesce(local.profile.name, "${local.role_name}-profile")
+  # Known after apply. Tests override this local (a Terraform override file) to
+  # render the profile's policy at plan.
+  application_profile_arn = one(aws_bedrock_inference_profile.this[*].arn)
+
+  # --- guards ---------------------------------------------------------------------
   trust_actions = concat(
     ["sts:AssumeRole"],
     var.allow_source_identity ? ["sts:SetSourceIdentity"] : [],
     var.allow_session_tags ? ["sts:TagSession"] : [],
   )
-  # IAM counts a policy's length without whitespace.
+  # The distinct customer accounts of the trusted roles: the trust policy's principals.
+  trusted_accounts = sort(distinct([for arn in var.trusted_principal_arns : split(":", arn)[4]]))
+  # IAM counts a policy's length without whitespace (IAM and STS quotas).
   trust_policy_length = length(data.aws_iam_policy_document.trust.minified_json)
-  # Inline policies of a role share a 10,240-character quota.
+  # Inline policies of a role share one 10,240-character quota (IAM and STS quotas).
   permissions_policy_limit = 10240
+  # The application profile's policy is known after apply; its three statements
+  # with ARNs of the longest forms stay under this bound.
+  application_policy_budget = local.profile == null ? 0 : 1500
+  permissions_policy_length = length(join("", data.aws_iam_policy_document.bedrock[*].minified_json)) + local.application_policy_budget
+  arn_partitions = distinct(concat(
+    [for arn in var.trusted_principal_arns : split(":", arn)[1]],
+    var.permissions_boundary_arn == null ? [] : [split(":", var.permissions_boundary_arn)[1]],
+  ))
 }
 
+# Every allowed Region must be a Region of the provider's partition: the
+# precondition refuses another partition's Region (cn-north-1 next to aws), and
+# reading the Region from the provider's (offline) Region table refuses one that
+# does not exist (us-east-9), naming it in this data source's address.
+data "aws_region" "allowed_regions" { # allowed_regions: each must be a Region that exists in the provider's partition
+  for_each = toset(var.allowed_regions)
+  region   = each.key
+
+  lifecycle {
+    precondition {
+      condition     = can(regex(local.region_pattern, each.key))
+      error_message = "allowed_regions: ${each.key} is not a Region of the provider's partition (${local.partition})."
+    }
+  }
+}
+
+# --- trust ------------------------------------------------------------------------
+
+# The customer accounts are the principals and aws:PrincipalArn names the exact
+# roles. A role session's aws:PrincipalArn is the role's ARN, path included (IAM
+# user guide, "AWS global condition context keys"). Unlike a role ARN in the
+# Principal element, which IAM converts to the role's unique id when the policy is
+# saved (so a recreated role is locked out) and which IAM refuses while the role
+# does not exist (IAM user guide, "AWS JSON policy elements: Principal"), this
+# survives the customer recreating the role and lets either side apply first.
 data "aws_iam_policy_document" "trust" {
   statement {
     sid     = "TenantWorkloadsWithExternalId"
@@ -48,7 +132,13 @@ data "aws_iam_policy_document" "trust" {
 
     principals {
       type        = "AWS"
-      identifiers = var.trusted_principal_arns
+      identifiers = [for account in local.trusted_accounts : "arn:${local.partition}:iam::${account}:root"]
+    }
+
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:PrincipalArn"
+      values   = var.trusted_principal_arns
     }
 
     condition {
@@ -68,26 +158,126 @@ data "aws_iam_policy_document" "trust" {
   }
 }
 
+# --- permissions ------------------------------------------------------------------
+
+# InvokeModel and InvokeModelWithResponseStream also authorise Converse and
+# ConverseStream (Bedrock API reference, Converse: "requires permission for the
+# bedrock:InvokeModel action").
 data "aws_iam_policy_document" "bedrock" {
+  count = local.exclusive ? 0 : 1
+
   statement {
-    sid       = "InvokeAllowedModels"
+    sid       = "InvokeFoundationModelsInAllowedRegions"
     effect    = "Allow"
     actions   = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
-    resources = local.invocable_arns
+    resources = local.direct_model_arns
   }
 
   dynamic "statement" {
-    for_each = length(local.system_profile_arns) + length(local.application_profile) > 0 ? [1] : []
+    for_each = length(local.system_profile_arns) > 0 ? [1] : []
     content {
-      sid       = "ReadAllowedInferenceProfiles"
+      sid       = "InvokeAllowedSystemInferenceProfiles"
       effect    = "Allow"
-      actions   = ["bedrock:GetInferenceProfile"]
-      resources = local.profile_arns
+      actions   = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream", "bedrock:GetInferenceProfile"]
+      resources = local.system_profile_arns
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(local.system_profile_arns) > 0 ? [1] : []
+    content {
+      sid       = "InvokeModelsWhereverAllowedProfilesRoute"
+      effect    = "Allow"
+      actions   = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
+      resources = local.routed_model_arns
+
+      condition {
+        test     = "StringEquals"
+        variable = "bedrock:InferenceProfileArn"
+        values   = local.system_profile_arns
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(local.global_profile_arns) > 0 ? [1] : []
+    content {
+      sid       = "InvokeModelsThroughGlobalProfiles"
+      effect    = "Allow"
+      actions   = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
+      resources = local.region_less_model_arns
+
+      condition {
+        test     = "StringEquals"
+        variable = "aws:RequestedRegion"
+        values   = ["unspecified"]
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "bedrock:InferenceProfileArn"
+        values   = local.global_profile_arns
+      }
+    }
+  }
+}
+
+# The application profile's own policy: the profile, and its model in the Regions
+# it routes to, only through it. With `exclusive` (the default) this is the role's
+# only Bedrock access, so every call is attributed to the tenant's profile.
+data "aws_iam_policy_document" "application_profile" {
+  count = local.profile == null ? 0 : 1
+
+  statement {
+    sid       = "InvokeTheTenantsApplicationProfile"
+    effect    = "Allow"
+    actions   = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream", "bedrock:GetInferenceProfile"]
+    resources = [local.application_profile_arn]
+  }
+
+  statement {
+    sid     = "InvokeItsModelOnlyThroughIt"
+    effect  = "Allow"
+    actions = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
+    # Copied from a foundation model, the profile serves the provider's Region only.
+    resources = [
+      local.profile.geography == null
+      ? "arn:${local.partition}:bedrock:${local.region}::foundation-model/${local.profile.model_id}"
+      : "arn:${local.partition}:bedrock:*::foundation-model/${local.profile.model_id}"
+    ]
+
+    condition {
+      test     = "StringEquals"
+      variable = "bedrock:InferenceProfileArn"
+      values   = [local.application_profile_arn]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = try(local.profile.geography, null) == "global" ? [1] : []
+    content {
+      sid       = "InvokeItsModelThroughGlobalRouting"
+      effect    = "Allow"
+      actions   = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
+      resources = ["arn:${local.partition}:bedrock:::foundation-model/${local.profile.model_id}"]
+
+      condition {
+        test     = "StringEquals"
+        variable = "aws:RequestedRegion"
+        values   = ["unspecified"]
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "bedrock:InferenceProfileArn"
+        values   = [local.application_profile_arn]
+      }
     }
   }
 }
 
 resource "aws_iam_role" "this" {
+  # checkov:skip=CKV_AWS_61:The principals are the tenant's customer accounts on purpose; the trust policy's ArnEquals aws:PrincipalArn condition admits only the listed roles (checkov does not read conditions), and naming roles as principals breaks when a customer recreates a role.
   name        = local.role_name
   path        = var.role_path
   description = "Bedrock access for tenant ${var.tenant_id}; assumed from the tenant's customer account(s) with an external id."
@@ -99,49 +289,86 @@ resource "aws_iam_role" "this" {
 
   lifecycle {
     precondition {
+      condition     = contains(keys(local.region_patterns), local.partition)
+      error_message = "The provider's partition is ${local.partition}; this module supports aws, aws-cn and aws-us-gov."
+    }
+    precondition {
+      # IAM and STS quotas: role names are at most 64 characters.
       condition     = length(local.role_name) <= 64
       error_message = "The role name \"${local.role_name}\" (role_name_prefix + tenant_id) is ${length(local.role_name)} characters; IAM allows at most 64."
     }
     precondition {
+      condition     = alltrue([for p in local.arn_partitions : p == local.partition])
+      error_message = "trusted_principal_arns and permissions_boundary_arn must be ARNs of the provider's partition (${local.partition}); found ${join(", ", local.arn_partitions)}."
+    }
+    precondition {
+      condition     = alltrue([for g in var.inference_profile_geographies : contains(local.geographies_here, g)])
+      error_message = "inference_profile_geographies: the ${local.partition} partition has system inference profiles for [${join(", ", local.geographies_here)}] only."
+    }
+    precondition {
+      # IAM and STS quotas: role trust policy length, 2,048 characters by default
+      # and at most 4,096 after a quota increase.
       condition     = local.trust_policy_length <= var.trust_policy_max_characters
-      error_message = "The trust policy for tenant ${var.tenant_id} is ${local.trust_policy_length} characters, above trust_policy_max_characters (${var.trust_policy_max_characters}): trust fewer principals in trusted_principal_arns, or raise the IAM quota and trust_policy_max_characters (at most 4096)."
+      error_message = "The trust policy for tenant ${var.tenant_id} is ${local.trust_policy_length} characters, above trust_policy_max_characters (${var.trust_policy_max_characters}): trust fewer roles in trusted_principal_arns, or raise the IAM quota and trust_policy_max_characters (at most 4096)."
+    }
+    precondition {
+      condition     = local.permissions_policy_length <= local.permissions_policy_limit
+      error_message = "The role's Bedrock policies come to about ${local.permissions_policy_length} characters, above IAM's 10,240 for a role's inline policies: allow fewer combinations of allowed_model_ids, allowed_regions and inference_profile_geographies."
     }
   }
 }
 
 resource "aws_iam_role_policy" "bedrock" {
+  count = local.exclusive ? 0 : 1
+
   name   = "bedrock-invoke"
   role   = aws_iam_role.this.name
-  policy = data.aws_iam_policy_document.bedrock.json
+  policy = data.aws_iam_policy_document.bedrock[0].json
+}
 
-  lifecycle {
-    precondition {
-      # Checked on the known part: the application profile ARN adds ~150 characters.
-      condition     = length(jsonencode(local.static_invocable_arns)) + 400 <= local.permissions_policy_limit
-      error_message = "allowed_model_ids x allowed_regions x inference_profile_geographies produce ${length(local.static_invocable_arns)} resource ARNs, too many for the 10,240-character inline policy quota; allow fewer combinations."
-    }
-  }
+resource "aws_iam_role_policy" "application_profile" {
+  count = local.profile == null ? 0 : 1
+
+  name   = "bedrock-invoke-application-profile"
+  role   = aws_iam_role.this.name
+  policy = data.aws_iam_policy_document.application_profile[0].json
 }
 
 resource "aws_bedrock_inference_profile" "this" {
-  count = length(local.application_profile)
+  count = local.profile == null ? 0 : 1
 
-  name        = "${local.role_name}-profile"
-  description = local.application_profile[0].description
+  name        = local.profile_name
+  description = local.profile.description
   tags        = local.tags
 
   model_source {
-    copy_from = "arn:${local.partition}:bedrock:${data.aws_region.current.region}::foundation-model/${local.application_profile[0].model_id}"
+    copy_from = local.profile_source_arn
   }
 
   lifecycle {
     precondition {
-      condition     = contains(var.allowed_model_ids, local.application_profile[0].model_id)
-      error_message = "application_inference_profile.model_id \"${local.application_profile[0].model_id}\" must be one of allowed_model_ids."
+      condition     = contains(var.allowed_model_ids, local.profile.model_id)
+      error_message = "application_inference_profile.model_id \"${local.profile.model_id}\" must be one of allowed_model_ids."
     }
     precondition {
-      condition     = contains(var.allowed_regions, data.aws_region.current.region)
-      error_message = "The application inference profile is created in the provider's region ${data.aws_region.current.region}, which must be one of allowed_regions."
+      condition     = contains(var.allowed_regions, local.region)
+      error_message = "The application inference profile is created in the provider's Region ${local.region}, which must be one of allowed_regions."
+    }
+    precondition {
+      condition     = local.profile.geography == null || contains(local.geographies_here, coalesce(local.profile.geography, "-"))
+      error_message = "application_inference_profile.geography: the ${local.partition} partition has system inference profiles for [${join(", ", local.geographies_here)}] only."
+    }
+    precondition {
+      # With exclusive, the role reaches Bedrock only through this profile, so
+      # anything else the inputs allow would silently do nothing.
+      condition     = !local.exclusive || (length(var.allowed_model_ids) == 1 && length(var.inference_profile_geographies) == 0 && length(var.allowed_regions) == 1)
+      error_message = "application_inference_profile.exclusive is true (the default): the tenant reaches Bedrock only through its profile, so allowed_model_ids must hold only its model_id, allowed_regions only the provider's Region (${local.region}) and inference_profile_geographies nothing. Set exclusive = false to also allow them directly."
+    }
+    precondition {
+      # Bedrock CreateInferenceProfile: inferenceProfileName is 1-64 characters of
+      # ([0-9a-zA-Z][ _-]?)+ (no . + = , @).
+      condition     = length(local.profile_name) <= 64 && can(regex("^([0-9a-zA-Z][ _-]?)+$", local.profile_name))
+      error_message = "The application inference profile name \"${local.profile_name}\" (role_name_prefix + tenant_id + \"-profile\", or application_inference_profile.name) must be 1-64 characters of letters and digits, each optionally followed by one space, _ or -; Bedrock refuses . + = , @ there."
     }
   }
 }

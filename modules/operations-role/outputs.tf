@@ -1,6 +1,6 @@
 output "role_arn" {
-  description = "ARN of the tenant's operations role: the customer-invoker module's operations_role_arn."
-  value       = aws_iam_role.this.arn
+  description = "ARN of the tenant's operations role: the customer-invoker module's operations_role_arn. Built from the account, path and name, so it is known at plan."
+  value       = local.role_arn
 }
 
 output "role_name" {
@@ -9,17 +9,30 @@ output "role_name" {
 }
 
 output "inference_profile_arn" {
-  description = "ARN of the tenant's application inference profile, or null when none is created. Invoke through it to attribute usage and cost to the tenant."
-  value       = one(aws_bedrock_inference_profile.this[*].arn)
+  description = "ARN of the tenant's application inference profile, or null when none is created. Invoke through it to attribute usage and cost to the tenant (the customer-invoker module's inference_profile_arn)."
+  value       = local.application_profile_arn
 }
 
 output "invocable_resource_arns" {
-  description = "Every Bedrock resource ARN the role may invoke (foundation models, inference profiles)."
-  value       = local.invocable_arns
+  description = "The ARNs the role may name as the model of a call: foundation models in the allowed Regions, allowed system inference profiles, and the application inference profile (known after apply). With an exclusive application profile, only that profile."
+  value       = concat(sort(local.direct_model_arns), local.system_profile_arns, compact([local.application_profile_arn]))
+}
+
+output "permissions_policy_json" {
+  description = "The role's Bedrock policy for foundation models and system inference profiles (null with an exclusive application profile, whose own policy names the profile's ARN)."
+  value       = one(data.aws_iam_policy_document.bedrock[*].json)
 }
 
 output "trust_policy_json" {
   description = "The role's trust policy document (contains the external id)."
   value       = data.aws_iam_policy_document.trust.json
   sensitive   = true
+}
+
+output "system_inference_profile_arns" {
+  description = "The allowed system inference profiles in the provider's Region, by profile id (e.g. us.amazon.nova-lite-v1:0): what a customer-invoker passes as inference_profile_arn to route through one."
+  value = {
+    for p in local.system_profiles : element(split("/", p.arn), 1) => p.arn
+    if split(":", p.arn)[3] == local.region
+  }
 }

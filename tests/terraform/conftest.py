@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from tests.fakes.aws import moto_server
+from tests.fakes.policy import PolicyEvaluator
 from tests.terraform.plan import Workspace
+from tests.terraform.policy import Iam
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -46,3 +48,9 @@ def workspace(tmp_path_factory: pytest.TempPathFactory, sts_endpoint: str) -> Wo
             "AWS_REGION": "us-east-1",
         },
     )
+
+
+@pytest.fixture(scope="session")
+def iam(evaluator: PolicyEvaluator) -> Iam:
+    """The embedded AWS's IAM evaluator, asked about planned policies."""
+    return Iam(evaluator)

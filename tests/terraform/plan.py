@@ -96,15 +96,21 @@ class Workspace:
         assert binary, "no Terraform CLI: run `make setup` first"
         self.binary = binary
 
-    def root(self, relative: str, variables: Mapping[str, Any] | None = None) -> tftest.TerraformTest:
+    def root(
+        self, relative: str, variables: Mapping[str, Any] | None = None, overrides: str | None = None
+    ) -> tftest.TerraformTest:
         """A fresh, initialised copy of ``relative`` beside the original (same depth,
         so relative paths resolve). A module (a directory under ``modules/``) becomes
-        the root itself, with the offline provider configuration added."""
+        the root itself, with the offline provider configuration added.
+        ``overrides`` is written as a Terraform override file (e.g. a ``locals``
+        block standing in for a value known only after apply)."""
         source = self.directory / relative
         copy = source.with_name(f"{source.name}--{uuid.uuid4().hex[:8]}")
         shutil.copytree(source, copy, ignore=shutil.ignore_patterns(".terraform*", "*.tfstate*"))
         if relative.startswith("modules/"):
             shutil.copy(self.directory / OFFLINE_PROVIDER, copy / "zz_offline_provider.tf")
+        if overrides:
+            (copy / "zz_test_override.tf").write_text(overrides)
         if variables:
             (copy / "terraform.tfvars.json").write_text(
                 json.dumps(variables, indent=2)
@@ -113,21 +119,44 @@ class Workspace:
         test.setup(cleanup_on_exit=False)
         return test
 
-    def plan(self, relative: str, variables: Mapping[str, Any] | None = None) -> Plan:
-        test = self.root(relative, variables)
+    def plan(self, relative: str, variables: Mapping[str, Any] | None = None, overrides: str | None = None) -> Plan:
+        test = self.root(relative, variables, overrides)
         raw = _show_json(test)
         directory = Path(test.tfdir)
         (directory / "plan.json").write_text(json.dumps(raw))
         return summarize(raw, directory)
 
-    def plan_error(self, relative: str, variables: Mapping[str, Any] | None = None) -> str:
+    def plan_error(
+        self, relative: str, variables: Mapping[str, Any] | None = None, overrides: str | None = None
+    ) -> str:
         """Plan a root that must fail; return Terraform's error output, unwrapped."""
-        test = self.root(relative, variables)
+        test = self.root(relative, variables, overrides)
         try:
             test.plan(output=False)
         except tftest.TerraformTestError as exc:
             return error_text(" ".join(str(part) for part in exc.args))
         raise PlanFailed(f"plan of {relative} with {variables} succeeded, expected it to fail")
+
+
+class LazyPlans(Mapping[str, Plan]):
+    """Plans of named cases, each made on first use and kept: a test plans only
+    the cases it reads, and a case that fails to plan fails only its own tests."""
+
+    def __init__(self, workspace: Workspace, relative: str, cases: Mapping[str, tuple[dict[str, Any], str | None]]):
+        self._workspace, self._relative, self._cases = workspace, relative, cases
+        self._plans: dict[str, Plan] = {}
+
+    def __getitem__(self, case: str) -> Plan:
+        if case not in self._plans:
+            variables, overrides = self._cases[case]
+            self._plans[case] = self._workspace.plan(self._relative, variables, overrides)
+        return self._plans[case]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._cases)
+
+    def __len__(self) -> int:
+        return len(self._cases)
 
 
 def _show_json(test: tftest.TerraformTest) -> dict[str, Any]:
@@ -168,3 +197,9 @@ def statements(policy: str) -> dict[str, dict[str, Any]]:
 def as_set(value: str | list[str]) -> set[str]:
     """IAM renders a one-element list as a string; compare either as a set."""
     return {value} if isinstance(value, str) else set(value)
+
+
+def locals_override(values: Mapping[str, str]) -> str:
+    """An override file replacing module locals, e.g. an ARN known only after apply."""
+    lines = [f"  {name} = {json.dumps(value)}" for name, value in values.items()]
+    return "locals {\n" + "\n".join(lines) + "\n}\n"

@@ -1,8 +1,14 @@
 # One tenant: its role in the operations account and its invoker in its customer
-# account. The two modules reference each other's outputs (the role trusts the
-# invoker's execution role; the invoker assumes the role), which Terraform orders
-# resource by resource; composing them here, once per tenant, keeps those
-# references static so the root can use for_each over tenants.
+# account. The role trusts the invoker's execution role by ARN (an aws:PrincipalArn
+# condition), and the invoker assumes the role by ARN; both ARNs are built from
+# names and known at plan, so neither side waits for the other. Composing them
+# here, once per tenant, keeps the references static so the root can use for_each
+# over tenants.
+
+locals {
+  # Without an application profile, a geography means the system profile itself.
+  system_profile_id = var.inference_profile_geography == null ? null : "${var.inference_profile_geography}.${var.model_id}"
+}
 
 module "operations_role" {
   source    = "../../../modules/operations-role"
@@ -15,7 +21,12 @@ module "operations_role" {
   allowed_regions        = [var.region]
   allow_source_identity  = true
 
-  application_inference_profile = var.create_inference_profile ? { model_id = var.model_id } : null
+  # An exclusive application profile: every call is attributed to the tenant.
+  application_inference_profile = var.create_inference_profile ? {
+    model_id  = var.model_id
+    geography = var.inference_profile_geography
+  } : null
+  inference_profile_geographies = var.create_inference_profile || var.inference_profile_geography == null ? [] : [var.inference_profile_geography]
   tags                          = var.tags
 }
 
@@ -23,13 +34,17 @@ module "invoker" {
   source    = "../../../modules/customer-invoker"
   providers = { aws = aws.customer }
 
-  tenant_id                      = var.tenant_id
-  operations_role_arn            = module.operations_role.role_arn
-  external_id                    = var.external_id
-  source_identity                = var.tenant_id
-  model_id                       = var.model_id
-  bedrock_region                 = var.region
-  inference_profile_arn          = module.operations_role.inference_profile_arn
+  tenant_id       = var.tenant_id
+  external_id     = var.external_id
+  source_identity = var.tenant_id
+  model_id        = var.model_id
+  bedrock_region  = var.region
+  # The role's ARN is known at plan; the profile's after the operations side applies.
+  operations_role_arn = module.operations_role.role_arn
+  inference_profile_arn = (
+    var.create_inference_profile ? module.operations_role.inference_profile_arn :
+    local.system_profile_id == null ? null : module.operations_role.system_inference_profile_arns[local.system_profile_id]
+  )
   content_policy                 = var.content_policy
   reserved_concurrent_executions = var.concurrency
   dependencies_zip_path          = var.dependencies_zip_path

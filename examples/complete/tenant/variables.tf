@@ -14,6 +14,11 @@ variable "model_id" {
   description = "The foundation model the tenant may invoke."
 }
 
+variable "inference_profile_geography" {
+  type        = string
+  description = "When set, route through the system profile <geography>.<model_id> (copied into the application profile when one is created)."
+}
+
 variable "region" {
   type        = string
   description = "Region of the Bedrock calls."
@@ -26,7 +31,7 @@ variable "content_policy" {
 
 variable "concurrency" {
   type        = number
-  description = "Reserved concurrency of the tenant's invoker."
+  description = "Reserved concurrency of the tenant's invoker; null: unreserved."
 }
 
 variable "create_inference_profile" {

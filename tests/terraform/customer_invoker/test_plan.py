@@ -12,13 +12,21 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.terraform.plan import Plan, Workspace, as_set, assert_subset, statements
+from tests.terraform.plan import LazyPlans, Plan, Workspace, as_set, assert_subset, locals_override, statements
+from tests.terraform.policy import Iam, Request
 
 MODULE = "modules/customer-invoker"
 CASES = yaml.safe_load((Path(__file__).parent / "cases.yaml").read_text())
 BASE: dict[str, Any] = CASES["base"]
 ACCOUNT = "123456789012"  # the local STS's answer for aws_caller_identity
 SUPPLIED_KEY = CASES["cases"]["supplied_key_vpc_and_layers"]["inputs"]["kms_key_arn"]
+# What the kms_key_arn description asks of a supplied key: delegation to IAM.
+DELEGATING_KEY_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "kms:*", "Resource": "*"}
+    ],
+}
 ENVIRONMENT = {
     "BEDROCK_TENANT_ID",
     "BEDROCK_TENANT_OPERATIONS_ROLE_ARN",
@@ -29,23 +37,31 @@ ENVIRONMENT = {
     "BEDROCK_TENANT_CONTENT_POLICY",
     "BEDROCK_TENANT_METRIC_NAMESPACE",
     "BEDROCK_TENANT_MAX_TOKENS",
+    "BEDROCK_TENANT_SESSION_DURATION_SECONDS",
 }
 
 
 def inputs(case: str, placeholder_layer_zip: str) -> dict[str, Any]:
     values = {**BASE, **CASES["cases"][case]["inputs"]}
-    if case == "defaults":
+    if case in ("defaults", "longest_names"):
         values["dependencies_zip_path"] = placeholder_layer_zip
     return values
 
 
+def overrides(case: str) -> str | None:
+    values = CASES["cases"][case].get("locals")
+    return locals_override(values) if values else None
+
+
 @pytest.fixture(scope="module")
-def plans(workspace: Workspace, placeholder_layer_zip: str) -> dict[str, Plan]:
-    return {case: workspace.plan(MODULE, inputs(case, placeholder_layer_zip)) for case in CASES["cases"]}
+def plans(workspace: Workspace, placeholder_layer_zip: str) -> LazyPlans:
+    return LazyPlans(
+        workspace, MODULE, {case: (inputs(case, placeholder_layer_zip), overrides(case)) for case in CASES["cases"]}
+    )
 
 
 @pytest.mark.parametrize("case", list(CASES["cases"]))
-def test_inventory(plans: dict[str, Plan], case: str) -> None:
+def test_inventory(plans: LazyPlans, case: str) -> None:
     expected = CASES["cases"][case]
     plan = plans[case]
     assert plan.counts == expected["counts"]
@@ -54,14 +70,11 @@ def test_inventory(plans: dict[str, Plan], case: str) -> None:
         assert_subset(plan.values[address], values, address)
 
 
-def test_key_policy_limits_logs_to_the_two_log_groups(plans: dict[str, Plan]) -> None:
+def test_key_policy_limits_logs_to_the_two_log_groups(plans: LazyPlans) -> None:
     policy = statements(plans["defaults"].values["aws_kms_key.this[0]"]["policy"])
-    assert set(policy) == {
-        "AccountAdministration",
-        "CloudWatchLogsForTheseLogGroupsOnly",
-        "FunctionEnvironment",
-        "DeadLetterQueue",
-    }
+    # No statement names the execution role: the root statement delegates to IAM,
+    # where the role's use of the key is conditioned (and the key needs no role to exist).
+    assert set(policy) == {"AccountAdministration", "CloudWatchLogsForTheseLogGroupsOnly"}
     assert policy["AccountAdministration"]["Principal"] == {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}
     logs = policy["CloudWatchLogsForTheseLogGroupsOnly"]
     assert logs["Principal"] == {"Service": "logs.us-east-1.amazonaws.com"}
@@ -70,20 +83,16 @@ def test_key_policy_limits_logs_to_the_two_log_groups(plans: dict[str, Plan]) ->
         f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/lambda/bedrock-tenant-acme",
     }
     assert "kms:CreateGrant" not in as_set(logs["Action"])
-    role = f"arn:aws:iam::{ACCOUNT}:role/bedrock-tenant-acme-execution"
-    environment = policy["FunctionEnvironment"]
-    assert (environment["Principal"], as_set(environment["Action"])) == ({"AWS": role}, {"kms:Decrypt"})
-    assert environment["Condition"] == {
-        "StringEquals": {"kms:EncryptionContext:LambdaFunctionName": "bedrock-tenant-acme"}
-    }
-    dead_letters = policy["DeadLetterQueue"]
-    assert as_set(dead_letters["Action"]) == {"kms:GenerateDataKey", "kms:Decrypt"}
-    assert dead_letters["Condition"] == {"StringEquals": {"kms:ViaService": "sqs.us-east-1.amazonaws.com"}}
+    assert "LambdaFunctionName" not in json.dumps(policy)
 
 
-def test_execution_role_may_do_exactly_what_it_needs(plans: dict[str, Plan]) -> None:
+def execution_policy(plan: Plan) -> str:
+    return str(plan.values["aws_iam_role_policy.this"]["policy"])
+
+
+def test_execution_role_may_do_exactly_what_it_needs(plans: LazyPlans) -> None:
     plan = plans["supplied_key_vpc_and_layers"]
-    policy = statements(plan.values["aws_iam_role_policy.this"]["policy"])
+    policy = statements(execution_policy(plan))
     granted = {
         (action, resource)
         for s in policy.values()
@@ -109,7 +118,124 @@ def test_execution_role_may_do_exactly_what_it_needs(plans: dict[str, Plan]) -> 
     assert trust["Statement"][0]["Principal"] == {"Service": "lambda.amazonaws.com"}
 
 
-def test_assume_role_is_granted_only_on_the_operations_role(plans: dict[str, Plan]) -> None:
+def test_the_key_serves_only_the_environment_and_the_queue(plans: LazyPlans, iam: Iam) -> None:
+    """The role's KMS grants carry the contexts Lambda and SQS use, so the role
+    cannot decrypt anything else encrypted under the key (the log groups' data,
+    another function's environment) by calling KMS itself."""
+    policy = [execution_policy(plans["supplied_key_vpc_and_layers"])]
+
+    def may(action: str, context: dict[str, str] | None = None) -> bool:
+        request = Request(action, SUPPLIED_KEY, context or {})
+        return iam.allows(policy, request, resource_policy=DELEGATING_KEY_POLICY)
+
+    function = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:acme-assistant"
+    assert may("kms:Decrypt", {"kms:EncryptionContext:aws:lambda:FunctionArn": function})
+    assert not may("kms:Decrypt")
+    assert not may("kms:Decrypt", {"kms:EncryptionContext:aws:lambda:FunctionArn": function + "-other"})
+    group = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/bedrock-tenant/acme/invocations"
+    assert not may("kms:Decrypt", {"kms:EncryptionContext:aws:logs:arn": group})
+    for action in ("kms:GenerateDataKey", "kms:Decrypt"):
+        assert may(action, {"kms:ViaService": "sqs.us-east-1.amazonaws.com"}), action
+        assert not may(action, {"kms:ViaService": "logs.us-east-1.amazonaws.com"}), action
+    assert not may("kms:GenerateDataKey")
+
+
+def test_the_dead_letter_queue_can_be_turned_off(plans: LazyPlans) -> None:
+    plan = plans["no_dead_letter_queue_unreserved"]
+    policy = execution_policy(plan)
+    assert not any(action.startswith("sqs:") for s in statements(policy).values() for action in as_set(s["Action"]))
+    assert "kms:ViaService" not in policy
+    assert plan.outputs["dead_letter_queue_arn"] is None
+
+
+# Service limits of every name the module derives (IAM and STS quotas; Lambda
+# quotas; SQS, KMS CreateAlias, CloudWatch PutDashboard/PutMetricAlarm and Logs
+# CreateLogGroup API references).
+NAME_LIMITS = {
+    ("aws_iam_role", "name"): 64,
+    ("aws_lambda_function", "function_name"): 64,
+    ("aws_lambda_layer_version", "layer_name"): 140,
+    ("aws_sqs_queue", "name"): 80,
+    ("aws_kms_alias", "name"): 256,
+    ("aws_cloudwatch_dashboard", "dashboard_name"): 255,
+    ("aws_cloudwatch_metric_alarm", "alarm_name"): 255,
+    ("aws_cloudwatch_log_group", "name"): 512,
+}
+
+
+def test_every_derived_name_fits_its_limit(plans: LazyPlans) -> None:
+    plan = plans["longest_names"]
+    checked = 0
+    for (resource_type, attribute), limit in NAME_LIMITS.items():
+        for address, values in plan.of_type(resource_type).items():
+            assert len(values[attribute]) <= limit, (address, values[attribute], limit)
+            checked += 1
+    assert checked == 10
+    assert plan.values["aws_iam_role.this"]["name"].endswith("-execution")
+    assert len(plan.values["aws_iam_role.this"]["name"]) == 64  # exactly at IAM's limit
+
+
+def test_execution_role_arn_is_known_at_plan(plans: LazyPlans) -> None:
+    """So the operations role's trust policy names it at plan and either side can apply first."""
+    assert (
+        plans["defaults"].outputs["execution_role_arn"] == f"arn:aws:iam::{ACCOUNT}:role/bedrock-tenant-acme-execution"
+    )
+    assert plans["defaults"].values["aws_iam_role.this"]["name"] == "bedrock-tenant-acme-execution"
+
+
+# Per case: partition, Region, the Logs service principal and the SQS endpoint
+# (kms:ViaService) that partition uses.
+PARTITIONS = {
+    "aws_cn": ("aws-cn", "cn-north-1", "logs.cn-north-1.amazonaws.com.cn", "sqs.cn-north-1.amazonaws.com.cn"),
+    "aws_us_gov_created_key": (
+        "aws-us-gov",
+        "us-gov-west-1",
+        "logs.us-gov-west-1.amazonaws.com",
+        "sqs.us-gov-west-1.amazonaws.com",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(PARTITIONS))
+def test_other_partitions_use_their_own_principals_and_arns(plans: LazyPlans, case: str, iam: Iam) -> None:
+    partition, region, logs_principal, sqs_endpoint = PARTITIONS[case]
+    plan = plans[case]
+    key = CASES["cases"][case]["locals"]["kms_key_arn"]
+    key_policy = statements(plan.values["aws_kms_key.this[0]"]["policy"])
+    assert key_policy["CloudWatchLogsForTheseLogGroupsOnly"]["Principal"] == {"Service": logs_principal}
+    assert key_policy["AccountAdministration"]["Principal"] == {"AWS": f"arn:{partition}:iam::{ACCOUNT}:root"}
+    assert f"arn:{partition}:logs:{region}:{ACCOUNT}:log-group:/bedrock-tenant/acme/invocations" in as_set(
+        key_policy["CloudWatchLogsForTheseLogGroupsOnly"]["Condition"]["ArnEquals"][
+            "kms:EncryptionContext:aws:logs:arn"
+        ]
+    )
+    trust = json.loads(plan.values["aws_iam_role.this"]["assume_role_policy"])
+    assert trust["Statement"][0]["Principal"] == {"Service": "lambda.amazonaws.com"}
+    policy = [execution_policy(plan)]
+    # The module's own key policy: KMS honours the role's IAM policy through its root statement.
+    key_policy_document = plan.values["aws_kms_key.this[0]"]["policy"]
+    function = f"arn:{partition}:lambda:{region}:{ACCOUNT}:function:bedrock-tenant-acme"
+    for context, expected in (
+        ({"kms:EncryptionContext:aws:lambda:FunctionArn": function}, True),
+        ({"kms:ViaService": sqs_endpoint}, True),
+        ({"kms:ViaService": f"sqs.{region}.amazonaws.com.invalid"}, False),
+        ({}, False),
+    ):
+        action = "kms:GenerateDataKey" if "kms:ViaService" in context else "kms:Decrypt"
+        request = Request(action, key, context)
+        assert iam.allows(policy, request, resource_policy=key_policy_document) is expected, context
+    assert iam.allows(
+        policy,
+        Request(
+            "logs:PutLogEvents",
+            f"arn:{partition}:logs:{region}:{ACCOUNT}:log-group:/bedrock-tenant/acme/invocations:log-stream:x",
+        ),
+    )
+    assert iam.allows(policy, Request("sts:AssumeRole", str(inputs(case, "")["operations_role_arn"])))
+    assert plan.outputs["execution_role_arn"] == f"arn:{partition}:iam::{ACCOUNT}:role/bedrock-tenant-acme-execution"
+
+
+def test_assume_role_is_granted_only_on_the_operations_role(plans: LazyPlans) -> None:
     # With a created key the policy's key ARN is known only after apply, but the
     # statements that name roles are planned in the supplied-key case above.
     raw = plans["defaults"].raw["resource_changes"]
@@ -117,7 +243,7 @@ def test_assume_role_is_granted_only_on_the_operations_role(plans: dict[str, Pla
     assert change["change"]["after_unknown"]["policy"] is True
 
 
-def test_environment_of_the_function(plans: dict[str, Plan]) -> None:
+def test_environment_of_the_function(plans: LazyPlans) -> None:
     defaults = plans["defaults"].values["aws_lambda_function.this"]
     variables = defaults["environment"][0]["variables"]
     assert set(variables) == ENVIRONMENT
@@ -130,14 +256,14 @@ def test_environment_of_the_function(plans: dict[str, Plan]) -> None:
     assert supplied["BEDROCK_TENANT_CONTENT_POLICY"] == "full"
 
 
-def test_external_id_stays_out_of_plan_output(plans: dict[str, Plan]) -> None:
+def test_external_id_stays_out_of_plan_output(plans: LazyPlans) -> None:
     after = plans["defaults"].raw["resource_changes"]
     [function] = [c for c in after if c["address"] == "aws_lambda_function.this"]
     # Only the external id is redacted; the other variables stay reviewable.
     assert function["change"]["after_sensitive"]["environment"][0]["variables"] == {"BEDROCK_TENANT_EXTERNAL_ID": True}
 
 
-def test_dashboard_and_alarms_use_the_record_metrics(plans: dict[str, Plan]) -> None:
+def test_dashboard_and_alarms_use_the_record_metrics(plans: LazyPlans) -> None:
     body = json.loads(plans["defaults"].values["aws_cloudwatch_dashboard.this[0]"]["dashboard_body"])
     titles = [w["properties"]["title"] for w in body["widgets"]]
     assert titles == [
@@ -197,3 +323,50 @@ def test_code_change_changes_the_hash(workspace: Workspace, placeholder_layer_zi
     changed = workspace.plan(MODULE, {**inputs("defaults", placeholder_layer_zip), "source_dir": str(source)})
     assert original.outputs["code_sha256"] != changed.outputs["code_sha256"]
     assert original.values["aws_lambda_function.this"]["source_code_hash"] == original.outputs["code_sha256"]
+
+
+def absolute_root(workspace: Workspace, name: str, source: str) -> str:
+    """A root that references the module by an absolute path, as a platform repo
+    that vendors this repository elsewhere would."""
+    root = Path(workspace.directory) / "absolute-roots" / name
+    root.mkdir(parents=True, exist_ok=True)
+    provider = (Path(workspace.directory) / "tests/terraform/fixtures/offline_provider.tf").read_text()
+    (root / "main.tf").write_text(
+        provider
+        + f"""
+module "invoker" {{
+  source              = "{source}"
+  tenant_id           = "acme"
+  operations_role_arn = "{BASE["operations_role_arn"]}"
+  external_id         = "{BASE["external_id"]}"
+  model_id            = "{BASE["model_id"]}"
+  bedrock_region      = "us-east-1"
+  layer_arns          = ["arn:aws:lambda:us-east-1:123456789012:layer:bedrock-tenant-dependencies:7"]
+}}
+"""
+    )
+    return f"absolute-roots/{name}"
+
+
+def test_an_absolute_module_path_without_the_package_fails_naming_source_dir(workspace: Workspace) -> None:
+    """Terraform installs an absolute-path module directory alone, so ../../python/src
+    is not there: the plan must say so, naming source_dir, before the archive
+    provider's own error about empty sources."""
+    root = absolute_root(workspace, "alone", f"{workspace.directory}/modules/customer-invoker")
+    output = workspace.plan_error(root)
+    assert "source_dir (" in output
+    assert "holds no bedrock_tenant package" in output
+    assert "//modules/customer-invoker" in output
+
+
+def test_an_absolute_repository_path_with_a_subdirectory_finds_the_package(workspace: Workspace) -> None:
+    root = absolute_root(workspace, "package", f"{workspace.directory}//modules/customer-invoker")
+    plan = workspace.plan(root)
+    assert plan.values["module.invoker.aws_lambda_function.this"]["handler"] == "bedrock_tenant.handler.lambda_handler"
+
+
+def test_a_source_dir_without_the_package_fails_naming_it(workspace: Workspace, tmp_path: Path) -> None:
+    output = workspace.plan_error(
+        MODULE, {**BASE, "layer_arns": ["arn:aws:lambda:us-east-1:123456789012:layer:x:1"], "source_dir": str(tmp_path)}
+    )
+    assert "source_dir must be a directory holding the bedrock_tenant package" in output
