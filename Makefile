@@ -6,9 +6,10 @@ SHELL := bash
 .DEFAULT_GOAL := help
 
 CACHE_DIR ?= $(or $(BTL_CACHE_DIR),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/bedrock-tenant-logging)
-# TF_BIN, TF_CLI_CONFIG_FILE (air-gapped mode), TFLINT, TFLINT_PLUGIN_DIR, TERRAFORM_DOCS, CHECKOV
+# TF_BIN, TF_CLI_CONFIG_FILE (air-gapped mode), TFLINT, TFLINT_PLUGIN_DIR, TERRAFORM_DOCS, CHECKOV,
+# IAM_EVALUATOR_MODULES and LAMBDA_RIE (the embedded AWS's evaluator and Lambda emulator)
 -include $(CACHE_DIR)/toolchain.env
-export TF_BIN TF_CLI_CONFIG_FILE TFLINT TFLINT_PLUGIN_DIR TERRAFORM_DOCS CHECKOV
+export TF_BIN TF_CLI_CONFIG_FILE TFLINT TFLINT_PLUGIN_DIR TERRAFORM_DOCS CHECKOV IAM_EVALUATOR_MODULES LAMBDA_RIE
 export CHECKPOINT_DISABLE := 1
 export TF_IN_AUTOMATION := 1
 
@@ -24,14 +25,14 @@ LAYER_PYTHON ?= 3.12
 LAYER_ARCH ?= x86_64
 
 .PHONY: help setup toolchain test test-python test-terraform lint fmt-check validate tflint checkov docs-check ruff mypy \
-	fmt docs demo bench layer clean
+	fmt docs demo bench mutants layer clean
 
 help: ## list targets
 	@grep -hE '^[a-z-]+:.*## ' $(firstword $(MAKEFILE_LIST)) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
 setup: toolchain ## install everything the project needs (cached; a second run builds nothing)
 
-toolchain: ## build or find terraform, providers, tflint, terraform-docs, checkov and .venv
+toolchain: ## build or find terraform, providers, tflint, terraform-docs, checkov, the IAM evaluator, the Lambda emulator and .venv
 	tools/toolchain.sh all
 
 test: ## run every test (Python, Terraform plans, end to end)
@@ -84,6 +85,9 @@ docs: ## regenerate the terraform-docs tables in module and example READMEs
 
 demo: layer ## the main job: apply examples/complete against an embedded AWS, invoke each tenant, report
 	$(PYTHON) -m tools.demo
+
+mutants: ## seeded defects in the modules and package; each must make a test fail (prints the table)
+	$(PYTHON) -m tools.mutants
 
 bench: layer ## benchmarks; prints the table and writes docs/benchmarks.md
 	$(PYTHON) -m benchmarks

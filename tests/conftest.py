@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.fakes.policy import PolicyEvaluator
 from tests.toolchain import REPO
+
+
+@pytest.fixture(scope="session")
+def evaluator() -> Iterator[PolicyEvaluator]:
+    """The embedded AWS's IAM policy evaluator (tests/fakes/policy.py), for tests
+    that ask what a policy document allows."""
+    with PolicyEvaluator() as policy_evaluator:
+        yield policy_evaluator
 
 
 @pytest.fixture(scope="session")

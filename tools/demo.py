@@ -1,12 +1,14 @@
-"""The demo: examples/complete applied to an embedded AWS, each tenant invoked,
-and a report of where every log record landed. Run with `make demo`
+"""The demo: examples/complete applied to an embedded AWS that enforces IAM, each
+tenant's Lambda run as Lambda runs it, a report of where every log record
+landed, and the isolation probes the embedded AWS refuses. Run with `make demo`
 (`python -m tools.demo` from the repository root).
 
-Starts a moto server (operations account 111111111111, customer accounts
-222222222222 and 333333333333), the Bedrock fake and the CloudWatch protocol
-bridge on 127.0.0.1; applies the example; runs each tenant's Lambda handler in a
-local process with the environment Terraform produced and the function's
-execution-role credentials; prints the report; destroys; stops everything.
+Starts a moto server and the Bedrock fake behind one IAM authorizer (an
+organisation: operations account 111111111111, customer accounts 222222222222
+and 333333333333) and the CloudWatch protocol bridge on 127.0.0.1; applies the
+example; runs each tenant's function (its deployed code and layer) under the
+Lambda Runtime Interface Emulator with its execution role's credentials; prints
+the report; tries what a tenant must not do; destroys; stops everything.
 """
 
 from __future__ import annotations
@@ -22,8 +24,13 @@ from tests.toolchain import REPO
 
 LAYER = REPO / "build" / "layer" / "dependencies.zip"
 PROMPTS = {
-    "tenant-a": ["Summarise ticket 4411 for the support lead.", "Draft a polite reply about the refund."],
+    "tenant-a": [
+        "Summarise ticket 4411 for the support lead.",
+        "Draft a polite reply about the refund.",
+        "List the open questions from the call.",
+    ],
     "tenant-b": ["List three risks in the Q3 supplier contract.", "Translate the summary into German."],
+    "tenant-c": ["Classify this invoice by cost centre."],
 }
 
 
@@ -40,7 +47,8 @@ def main() -> int:
         stack = CompleteStack(aws, Path(workdir), LAYER)
         print(
             f"embedded AWS on {aws.moto_url}: operations account {OPERATIONS_ACCOUNT}, customer accounts "
-            + ", ".join(stack.customer_account(t) for t in TENANTS)
+            + ", ".join(sorted(CUSTOMER_ACCOUNTS.values()))
+            + "; IAM enforced"
         )
         applied = stack.apply()
         print(f"terraform apply examples/complete: {stack.resource_count()} resources in {applied:.1f} s\n")
@@ -51,8 +59,10 @@ def main() -> int:
 
         groups = stack.log_groups(OPERATIONS_ACCOUNT)
         records = sum(len(stack.records(OPERATIONS_ACCOUNT, group)) for group in groups)
-        print(f"operations account {OPERATIONS_ACCOUNT}: {len(groups)} log groups, {records} records")
+        print(f"operations account {OPERATIONS_ACCOUNT}: {len(groups)} log groups, {records} records\n")
         failures += len(groups) + records
+
+        failures += report_isolation(stack)
 
         changes = stack.plan_has_changes()
         print(f"second terraform plan: {'CHANGES' if changes else 'no changes'}")
@@ -76,23 +86,80 @@ def report_tenant(stack: CompleteStack, tenant_id: str) -> int:
     )
     signers = sorted({stack.identity_of(call.access_key_id) for call in calls if call.access_key_id})
     print(f"{tenant_id}  customer account {account}, content policy {TENANTS[tenant_id]['content_policy']}")
-    for run in runs:
+    for n, run in enumerate(runs):
         response = run.response
-        if run.exit_code:
-            print(f"  FAILED {response.get('statusCode')}: {response.get('error')}")
+        if run.function_error or response.get("statusCode") != 200:
+            print(f"  FAILED {response.get('statusCode')}: {response.get('error') or response}")
             continue
         usage = response["usage"]
         record = next((r for r in records if r.get("request_id") == response["request_id"]), {})
+        served = next(
+            (c.region for c in calls if c.body["messages"][-1]["content"][0]["text"] == PROMPTS[tenant_id][n]), "-"
+        )
         print(f"  answer   {response['answer']}")
         print(
-            f"           tokens in {usage['input_tokens']} / out {usage['output_tokens']}, model call "
-            f"{record.get('latency_ms', float('nan')):.1f} ms, process {run.wall_seconds:.1f} s (cold start)"
+            f"           tokens in {usage['input_tokens']} / out {usage['output_tokens']}, served in {served},"
+            f" model call {record.get('latency_ms', float('nan')):.1f} ms, invocation {run.wall_seconds:.2f} s"
+            + (" (cold start)" if n == 0 else "")
         )
     print(f"  logs     {group} in {account}: {len(records)} records; in every other account: {elsewhere}")
     print(f"  bedrock  {len(calls)} calls to {sorted({c.model_id for c in calls})[0] if calls else '-'}")
     print(f"           signed by {', '.join(signers) or '-'}\n")
-    failed = sum(run.exit_code != 0 for run in runs)
+    failed = sum(1 for run in runs if run.function_error or run.response.get("statusCode") != 200)
     return failed + (len(records) != len(runs)) + elsewhere + any(OPERATIONS_ACCOUNT not in s for s in signers)
+
+
+def report_isolation(stack: CompleteStack) -> int:
+    """What a tenant must not do, tried with a tampered copy of its function."""
+    probes = [
+        (
+            "tenant-a assumes tenant-b's role (other account, with b's external id)",
+            "tenant-a",
+            {
+                "BEDROCK_TENANT_OPERATIONS_ROLE_ARN": stack.tenant("tenant-b")["operations_role_arn"],
+                "BEDROCK_TENANT_EXTERNAL_ID": stack.external_ids["tenant-b"],
+            },
+        ),
+        (
+            "tenant-a assumes tenant-c's role (same account, with c's external id)",
+            "tenant-a",
+            {
+                "BEDROCK_TENANT_OPERATIONS_ROLE_ARN": stack.tenant("tenant-c")["operations_role_arn"],
+                "BEDROCK_TENANT_EXTERNAL_ID": stack.external_ids["tenant-c"],
+            },
+        ),
+        (
+            "tenant-b assumes its own role with a wrong external id",
+            "tenant-b",
+            {"BEDROCK_TENANT_EXTERNAL_ID": "0" * 32},
+        ),
+        (
+            "tenant-c calls its model around its inference profile",
+            "tenant-c",
+            {
+                "BEDROCK_TENANT_INFERENCE_PROFILE_ARN": None,
+            },
+        ),
+        (
+            "tenant-a writes into tenant-c's log group",
+            "tenant-a",
+            {
+                "BEDROCK_TENANT_LOG_GROUP": stack.tenant("tenant-c")["invocation_log_group_name"],
+            },
+        ),
+    ]
+    print("isolation (each tried by a tampered copy of the tenant's function):")
+    unrefused = 0
+    for n, (description, tenant_id, overrides) in enumerate(probes):
+        _, refusals = stack.attempt(tenant_id, "probe", f"probe-{n}", overrides)
+        if refusals:
+            refusal = refusals[0]
+            print(f"  refused  {description}\n           {refusal.code} on {refusal.action} {refusal.resource}")
+        else:
+            print(f"  ALLOWED  {description}")
+        unrefused += not refusals
+    print()
+    return unrefused
 
 
 if __name__ == "__main__":

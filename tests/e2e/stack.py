@@ -1,24 +1,27 @@
-"""The complete example applied to an embedded AWS, and each tenant's Lambda run
-locally with the environment Terraform gave it.
+"""The complete example applied to the embedded AWS, and each tenant's Lambda run
+the way Lambda runs it.
 
 The process environment must point at the embedded AWS (``environment_for``).
-The embedded AWS (moto server, Bedrock fake, CloudWatch protocol bridge) holds
-an operations account and two customer accounts; Terraform reaches each account
-by assuming its OrganizationAccountAccessRole, as it would in an AWS
-Organization. The Lambda handler cannot run inside moto, so a tenant's
-invocation is ``python -m bedrock_tenant invoke`` in a subprocess with the
-function's own environment (read back from the embedded Lambda service) and
-its execution role's credentials: the same code, configuration and identity.
+The embedded AWS (moto server and Bedrock fake behind its IAM authorizer, and
+the CloudWatch protocol bridge) holds an organisation: a management account,
+the operations account and two customer accounts. Terraform reaches each member
+account by assuming its OrganizationAccountAccessRole, as in an AWS
+Organization; enforcement is on throughout.
+
+A tenant's function is taken from the embedded Lambda service as Terraform
+deployed it (code zip, layer, handler, environment) and run under the Lambda
+Runtime Interface Emulator with the official Runtime Interface Client
+(``tests/fakes/lambda_emulator.py``), with the credentials the Lambda service
+gets for its execution role (only if the role trusts ``lambda.amazonaws.com``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
-import os
 import secrets
-import subprocess
-import sys
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,21 +29,31 @@ from typing import Any
 import boto3
 import tftest
 
-from tests.fakes.aws import OPERATIONS_ACCOUNT, REGION, EmbeddedAws, frozen_credentials, session_from
+from tests.fakes.authorization import Refusal
+from tests.fakes.aws import CUSTOMER_ACCOUNTS as ACCOUNT_IDS
+from tests.fakes.aws import OPERATIONS_ACCOUNT, REGION, EmbeddedAws, frozen_credentials
+from tests.fakes.lambda_emulator import LambdaEmulator, deployed_function
 from tests.terraform.plan import Workspace
 
 __all__ = ["CUSTOMER_ACCOUNTS", "TENANTS", "CompleteStack", "Invocation"]
 
 EXAMPLE = "examples/complete"
 ADMIN_ROLE = "OrganizationAccountAccessRole"
-CUSTOMER_ACCOUNTS = {"a": "222222222222", "b": "333333333333"}
+CUSTOMER_ACCOUNTS = dict(zip(("a", "b"), ACCOUNT_IDS, strict=True))
 TENANTS: dict[str, dict[str, Any]] = {
+    # Through an application profile that copies the US cross-Region profile: routed
+    # to every US destination Region.
     "tenant-a": {
         "customer_account": "a",
         "model_id": "anthropic.claude-3-5-haiku-20241022-v1:0",
+        "inference_profile_geography": "us",
         "content_policy": "full",
     },
+    # Through an application profile of the foundation model, in one Region.
     "tenant-b": {"customer_account": "b", "model_id": "amazon.nova-lite-v1:0", "content_policy": "hash"},
+    # A second tenant in customer account a: the two must not reach each other's
+    # role or log groups although they share an account.
+    "tenant-c": {"customer_account": "a", "model_id": "amazon.nova-lite-v1:0", "content_policy": "none"},
 }
 
 
@@ -51,10 +64,9 @@ def admin_role_arn(account_id: str) -> str:
 @dataclass(frozen=True)
 class Invocation:
     tenant_id: str
-    response: dict[str, Any]
-    exit_code: int
+    response: dict[str, Any]  # the handler's return value (or Lambda's error object)
+    function_error: bool
     wall_seconds: float
-    stderr: str
 
 
 class CompleteStack:
@@ -62,6 +74,7 @@ class CompleteStack:
 
     def __init__(self, aws: EmbeddedAws, workdir: Path, layer_zip: Path) -> None:
         self.aws = aws
+        self.workdir = workdir
         self.external_ids = {tenant: secrets.token_hex(16) for tenant in TENANTS}
         self.variables = {
             "region": REGION,
@@ -71,9 +84,11 @@ class CompleteStack:
             "external_ids": self.external_ids,
             "dependencies_zip_path": str(layer_zip),
         }
-        self.workspace = Workspace(workdir, aws.environment)
+        self.workspace = Workspace(workdir / "terraform", aws.environment)
         self._root: tftest.TerraformTest | None = None
         self._outputs: dict[str, Any] | None = None
+        self._functions: dict[str, LambdaEmulator] = {}
+        self._exit = ExitStack()
 
     # -- Terraform ---------------------------------------------------------
     @property
@@ -100,6 +115,7 @@ class CompleteStack:
         return bool(result.retcode == 2)
 
     def destroy(self) -> float:
+        self.close()
         start = time.monotonic()
         self.root.execute_command("destroy", "-auto-approve", "-input=false", "-no-color")
         return time.monotonic() - start
@@ -118,21 +134,13 @@ class CompleteStack:
         return CUSTOMER_ACCOUNTS[TENANTS[tenant_id]["customer_account"]]
 
     # -- identities --------------------------------------------------------
-    def assume(self, role_arn: str, caller: boto3.Session | None = None) -> boto3.Session:
-        sts = (caller or boto3.Session()).client("sts", region_name=REGION)
-        credentials = sts.assume_role(RoleArn=role_arn, RoleSessionName="embedded-aws")["Credentials"]
-        return session_from(credentials)
-
     def admin(self, account_id: str) -> boto3.Session:
         """What Terraform acts as in ``account_id``."""
-        return self.assume(admin_role_arn(account_id))
+        return self.aws.admin_session(account_id)
 
     def execution_role(self, tenant_id: str) -> boto3.Session:
-        """The tenant's Lambda execution role. Assumed from inside its own account
-        because moto keeps an assumed role's session in the caller's account, where
-        its IAM authorization looks for it."""
-        account = self.admin(self.customer_account(tenant_id))
-        return self.assume(self.tenant(tenant_id)["execution_role_arn"], caller=account)
+        """The tenant's execution role, as the Lambda service gets it."""
+        return self.aws.service_session(self.tenant(tenant_id)["execution_role_arn"])
 
     def identity_of(self, access_key_id: str) -> str:
         """The ARN behind an access key (moto resolves keys without checking signatures)."""
@@ -152,35 +160,59 @@ class CompleteStack:
         configuration = lambda_client.get_function_configuration(FunctionName=self.tenant(tenant_id)["function_name"])
         return dict(configuration["Environment"]["Variables"])
 
-    def lambda_environment(self, tenant_id: str) -> dict[str, str]:
-        """What the tenant's function process sees: its environment and its role's credentials."""
-        keys = frozen_credentials(self.execution_role(tenant_id))
-        return {
-            **{key: os.environ[key] for key in ("PATH", "HOME", "LANG", "SYSTEMROOT") if key in os.environ},
-            **self.aws.environment,
-            "AWS_ACCESS_KEY_ID": keys.access_key,
-            "AWS_SECRET_ACCESS_KEY": keys.secret_key,
-            "AWS_SESSION_TOKEN": keys.token,
-            **self.function_environment(tenant_id),
-        }
+    def function(self, tenant_id: str, overrides: dict[str, str | None] | None = None) -> LambdaEmulator:
+        """The tenant's function running under the emulator (started once; warm after).
+        ``overrides`` change (None: remove) environment variables, for a separate,
+        tampered copy of the function."""
+        key = tenant_id + (json.dumps(overrides, sort_keys=True) if overrides else "")
+        if key not in self._functions:
+            deployed = deployed_function(
+                self.customer_account(tenant_id), REGION, self.tenant(tenant_id)["function_name"]
+            )
+            environment = {**deployed.environment}
+            for name, value in (overrides or {}).items():
+                if value is None:
+                    environment.pop(name, None)
+                else:
+                    environment[name] = value
+            deployed = dataclasses.replace(deployed, environment=environment)
+            keys = frozen_credentials(self.aws.service_session(deployed.role))
+            emulator = LambdaEmulator(
+                deployed,
+                self.workdir / "functions" / f"{tenant_id}-{len(self._functions)}",
+                credentials={
+                    "AccessKeyId": keys.access_key,
+                    "SecretAccessKey": keys.secret_key,
+                    "SessionToken": keys.token,
+                },
+                region=REGION,
+                environment=self.aws.environment,  # the SDK's endpoints: the embedded AWS
+            )
+            self._functions[key] = self._exit.enter_context(emulator)
+        return self._functions[key]
 
     def invoke(
-        self, tenant_id: str, prompt: str, request_id: str, environment: dict[str, str] | None = None
+        self, tenant_id: str, prompt: str, request_id: str, overrides: dict[str, str | None] | None = None
     ) -> Invocation:
-        """Run the tenant's handler once, as its Lambda would, in a fresh process
-        (``environment`` defaults to :meth:`lambda_environment`)."""
-        environment = environment or self.lambda_environment(tenant_id)
-        start = time.monotonic()
-        result = subprocess.run(
-            [sys.executable, "-m", "bedrock_tenant", "invoke", "--prompt", prompt, "--request-id", request_id],
-            env=environment,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        elapsed = time.monotonic() - start
-        return Invocation(tenant_id, _last_json(result.stdout), result.returncode, elapsed, result.stderr)
+        """Invoke the tenant's function once over the emulator's HTTP API."""
+        event = {"prompt": prompt, "metadata": {"request": request_id}}
+        result = self.function(tenant_id, overrides).invoke(event)
+        response = result.payload if isinstance(result.payload, dict) else {"payload": result.payload}
+        return Invocation(tenant_id, response, result.function_error, result.wall_seconds)
+
+    def attempt(
+        self, tenant_id: str, prompt: str, request_id: str, overrides: dict[str, str | None]
+    ) -> tuple[Invocation, list[Refusal]]:
+        """Invoke a tampered copy of the tenant's function; return what it answered
+        and what the embedded AWS refused meanwhile."""
+        before = len(self.aws.authorizer.refusals)
+        run = self.invoke(tenant_id, prompt, request_id, overrides)
+        return run, self.aws.authorizer.refusals[before:]
+
+    def close(self) -> None:
+        """Stop every running function."""
+        self._exit.close()
+        self._functions.clear()
 
     # -- where the logs are --------------------------------------------------
     def records(self, account_id: str, log_group: str) -> list[dict[str, Any]]:
@@ -194,9 +226,3 @@ class CompleteStack:
         logs = self.admin(account_id).client("logs")
         pages = logs.get_paginator("describe_log_groups").paginate()
         return [group["logGroupName"] for page in pages for group in page["logGroups"]]
-
-
-def _last_json(stdout: str) -> dict[str, Any]:
-    """The CLI prints the response as the last (indented) JSON document."""
-    start = stdout.rfind("\n{\n")
-    return dict(json.loads(stdout[start + 1 :] if start >= 0 else stdout))

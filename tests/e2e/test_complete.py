@@ -1,5 +1,11 @@
-"""End to end: examples/complete applied to the embedded AWS, then each tenant's
-handler invoked with the environment Terraform produced.
+"""End to end: examples/complete applied to the embedded AWS with IAM enforcement
+on throughout, then each tenant's function run as Lambda runs it.
+
+Isolation is shown both ways: what a tenant may do succeeds (its own role and
+models, every destination Region of its cross-Region profile, its own log group)
+and what it may not is refused by the embedded AWS as AWS refuses it (another
+tenant's role, a wrong external id, another tenant's log group, a model it is
+not granted), with the refusal recorded.
 
 The tests share one apply and run in file order on one worker; the last one
 destroys.
@@ -12,15 +18,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from botocore.exceptions import ClientError
 
 from tests.e2e.stack import CUSTOMER_ACCOUNTS, TENANTS, CompleteStack, Invocation
-from tests.fakes.aws import OPERATIONS_ACCOUNT, embedded_aws, environment_for
+from tests.fakes.aws import OPERATIONS_ACCOUNT, REGION, embedded_aws, environment_for
+from tests.fakes.bedrock_access import PROFILES
 
 pytestmark = pytest.mark.e2e
 # Per tenant: role, policy and inference profile in the operations account; key, alias,
 # 2 log groups, role, policy, queue, layer, function, dashboard and 2 alarms in its own.
 RESOURCES_PER_TENANT = 15
+CROSS_REGION_TENANT = "tenant-a"
+DESTINATIONS = PROFILES[f"us.{TENANTS[CROSS_REGION_TENANT]['model_id']}"][REGION]
 
 
 @pytest.fixture(scope="module")
@@ -28,14 +36,19 @@ def stack(tmp_path_factory: pytest.TempPathFactory, layer_zip: Path) -> Iterator
     with embedded_aws() as aws, environment_for(aws):
         stack = CompleteStack(aws, tmp_path_factory.mktemp("e2e"), layer_zip)
         stack.apply()
-        yield stack
+        try:
+            yield stack
+        finally:
+            stack.close()
 
 
 @pytest.fixture(scope="module")
 def invocations(stack: CompleteStack) -> dict[str, list[Invocation]]:
+    """Each tenant invoked; the cross-Region tenant once per destination Region, twice."""
+    runs = {tenant: 2 * len(DESTINATIONS) if tenant == CROSS_REGION_TENANT else 2 for tenant in TENANTS}
     return {
-        tenant: [stack.invoke(tenant, f"Question {n} from {tenant}", f"{tenant}-e2e-{n}") for n in range(2)]
-        for tenant in TENANTS
+        tenant: [stack.invoke(tenant, f"Question {n} from {tenant}", f"{tenant}-e2e-{n}") for n in range(count)]
+        for tenant, count in runs.items()
     }
 
 
@@ -47,13 +60,15 @@ def test_apply_creates_every_tenants_resources(stack: CompleteStack) -> None:
         assert tenant["operations_role_arn"].startswith(f"arn:aws:iam::{OPERATIONS_ACCOUNT}:role/")
         assert tenant["execution_role_arn"].startswith(f"arn:aws:iam::{stack.customer_account(tenant_id)}:role/")
         assert f":{OPERATIONS_ACCOUNT}:application-inference-profile/" in tenant["inference_profile_arn"]
+    # Applying took the Logs service's key checks and every AssumeRole into the accounts.
+    assert stack.aws.authorizer.refusals == []
 
 
 def test_every_invocation_succeeds(invocations: dict[str, list[Invocation]]) -> None:
     for tenant_id, runs in invocations.items():
         for run in runs:
-            assert run.exit_code == 0, run.stderr[-2000:]
-            assert run.response["statusCode"] == 200
+            assert not run.function_error, run.response
+            assert run.response["statusCode"] == 200, run.response
             assert run.response["tenant_id"] == tenant_id
             assert run.response["answer"].startswith("You said: Question")
 
@@ -77,18 +92,20 @@ def test_each_tenants_records_are_in_its_own_account_only(
 def test_content_policy_from_terraform_reaches_the_records(
     stack: CompleteStack, invocations: dict[str, list[Invocation]]
 ) -> None:
-    full = stack.records(stack.customer_account("tenant-a"), stack.tenant("tenant-a")["invocation_log_group_name"])
-    hashed = stack.records(stack.customer_account("tenant-b"), stack.tenant("tenant-b")["invocation_log_group_name"])
-    assert all(r["prompt"][-1]["content"].startswith("Question") for r in full)
-    assert all("prompt" not in r and len(r["prompt_sha256"]) == 64 for r in hashed)
-    assert not any("Question" in json.dumps(r) for r in hashed)
+    def records(tenant_id: str) -> list[dict[str, object]]:
+        return stack.records(stack.customer_account(tenant_id), stack.tenant(tenant_id)["invocation_log_group_name"])
+
+    assert all(r["prompt"][-1]["content"].startswith("Question") for r in records("tenant-a"))  # type: ignore[index]
+    hashed = records("tenant-b")
+    assert all("prompt" not in r and len(str(r["prompt_sha256"])) == 64 for r in hashed)
+    assert not any("Question" in json.dumps(r) for r in hashed + records("tenant-c"))
 
 
 def test_operations_account_has_no_log_groups(stack: CompleteStack, invocations: dict[str, list[Invocation]]) -> None:
     assert stack.log_groups(OPERATIONS_ACCOUNT) == []
 
 
-def test_bedrock_saw_only_operations_role_credentials(
+def test_bedrock_saw_only_each_tenants_operations_role_through_its_profile(
     stack: CompleteStack, invocations: dict[str, list[Invocation]]
 ) -> None:
     calls = stack.aws.bedrock.calls
@@ -101,6 +118,15 @@ def test_bedrock_saw_only_operations_role_credentials(
         assert identity.startswith(f"arn:aws:sts::{OPERATIONS_ACCOUNT}:assumed-role/{role_name}/")
 
 
+def test_a_cross_region_profile_is_served_in_every_destination_region(
+    stack: CompleteStack, invocations: dict[str, list[Invocation]]
+) -> None:
+    profile = stack.tenant(CROSS_REGION_TENANT)["inference_profile_arn"]
+    regions = [call.region for call in stack.aws.bedrock.calls if call.model_id == profile]
+    assert sorted(regions) == sorted(DESTINATIONS * 2)
+    assert {call.region for call in stack.aws.bedrock.calls if call.model_id != profile} == {REGION}
+
+
 def test_applied_trust_policies_name_only_their_tenant(stack: CompleteStack) -> None:
     iam = stack.admin(OPERATIONS_ACCOUNT).client("iam")
     for tenant_id in TENANTS:
@@ -109,51 +135,112 @@ def test_applied_trust_policies_name_only_their_tenant(stack: CompleteStack) -> 
         document = role["AssumeRolePolicyDocument"]
         document = json.loads(document) if isinstance(document, str) else document
         [statement] = document["Statement"]
-        assert statement["Principal"]["AWS"] in (tenant["execution_role_arn"], [tenant["execution_role_arn"]])
+        # The customer account is the principal; aws:PrincipalArn names the exact role.
+        account_root = f"arn:aws:iam::{stack.customer_account(tenant_id)}:root"
+        assert statement["Principal"]["AWS"] in (account_root, [account_root])
+        principal_arns = statement["Condition"]["ArnEquals"]["aws:PrincipalArn"]
+        assert principal_arns in (tenant["execution_role_arn"], [tenant["execution_role_arn"]])
         assert statement["Condition"]["StringEquals"]["sts:ExternalId"] == stack.external_ids[tenant_id]
         for other in set(TENANTS) - {tenant_id}:
             assert stack.tenant(other)["execution_role_arn"] not in json.dumps(document)
             assert stack.external_ids[other] not in json.dumps(document)
 
 
-def test_a_tenant_pointed_at_another_tenants_role_is_refused(stack: CompleteStack) -> None:
-    intruder, victim = "tenant-a", "tenant-b"
-    victim_role = stack.tenant(victim)["operations_role_arn"]
-    own_role = stack.tenant(intruder)["operations_role_arn"]
-    # Everything the intruder's process needs is fetched before enforcement starts.
-    execution = stack.execution_role(intruder)
-    tampered = {
-        **stack.lambda_environment(intruder),
-        "BEDROCK_TENANT_OPERATIONS_ROLE_ARN": victim_role,
-        "BEDROCK_TENANT_EXTERNAL_ID": stack.external_ids[victim],
-    }
-    calls_before = len(stack.aws.bedrock.calls)
-    stack.aws.enforce_iam(True)
-    try:
-        sts = execution.client("sts")
-        with pytest.raises(ClientError) as denied:
-            sts.assume_role(RoleArn=victim_role, RoleSessionName="probe", ExternalId=stack.external_ids[victim])
-        assert denied.value.response["Error"]["Code"] == "AccessDenied"
-        # Control: the same identity may assume its own tenant's role.
-        sts.assume_role(RoleArn=own_role, RoleSessionName="probe", ExternalId=stack.external_ids[intruder])
+def refused_run(stack: CompleteStack, run: Invocation, code: str) -> dict[str, object]:
+    """The handler's structured error for a refusal, without the secrets of the request."""
+    assert not run.function_error, run.response
+    assert run.response["statusCode"] == 502, run.response
+    error = dict(run.response["error"])
+    assert error["code"] == code
+    assert not any(external_id in json.dumps(run.response) for external_id in stack.external_ids.values())
+    return error
 
-        run = stack.invoke(intruder, "Let me use someone else's quota", "intrusion-1", tampered)
-    finally:
-        stack.aws.enforce_iam(False)
-    assert run.exit_code == 1
-    assert run.response["statusCode"] == 502
-    assert run.response["error"]["code"] == "AccessDenied"
-    assert f"could not assume operations role {victim_role}" in run.response["error"]["message"]
-    assert stack.external_ids[victim] not in run.response["error"]["message"]
+
+@pytest.mark.parametrize("victim", ["tenant-b", "tenant-c"], ids=["other-account", "same-account"])
+def test_a_tenant_pointed_at_another_tenants_role_is_refused(stack: CompleteStack, victim: str) -> None:
+    intruder = "tenant-a"
+    victim_role = stack.tenant(victim)["operations_role_arn"]
+    calls_before = len(stack.aws.bedrock.calls)
+    run, refusals = stack.attempt(
+        intruder,
+        "Let me use someone else's quota",
+        f"intrusion-{victim}",
+        {
+            "BEDROCK_TENANT_OPERATIONS_ROLE_ARN": victim_role,
+            "BEDROCK_TENANT_EXTERNAL_ID": stack.external_ids[victim],  # even with the victim's external id
+            "BEDROCK_TENANT_INFERENCE_PROFILE_ARN": stack.tenant(victim)["inference_profile_arn"],
+        },
+    )
+    error = refused_run(stack, run, "AccessDenied")
+    assert f"could not assume operations role {victim_role}" in str(error["message"])
+    [refusal] = refusals
+    assert (refusal.action, refusal.resource) == ("sts:AssumeRole", victim_role)
+    assert refusal.principal.startswith(f"arn:aws:sts::{stack.customer_account(intruder)}:assumed-role/")
     assert len(stack.aws.bedrock.calls) == calls_before  # nothing reached Bedrock
 
 
+def test_a_wrong_external_id_is_refused(stack: CompleteStack) -> None:
+    run, refusals = stack.attempt("tenant-b", "hello", "wrong-external-id", {"BEDROCK_TENANT_EXTERNAL_ID": "0" * 32})
+    refused_run(stack, run, "AccessDenied")
+    [refusal] = refusals
+    assert (refusal.action, refusal.resource) == ("sts:AssumeRole", stack.tenant("tenant-b")["operations_role_arn"])
+
+
+def test_a_model_the_tenant_is_not_granted_is_refused(stack: CompleteStack) -> None:
+    """Tenant c's role may call its model only through its application profile."""
+    refusals = []
+    for model in (TENANTS["tenant-c"]["model_id"], TENANTS["tenant-a"]["model_id"]):
+        run, seen = stack.attempt(
+            "tenant-c",
+            "hello",
+            f"direct-{model}",
+            {"BEDROCK_TENANT_MODEL_ID": model, "BEDROCK_TENANT_INFERENCE_PROFILE_ARN": None},
+        )
+        refused_run(stack, run, "AccessDeniedException")
+        refusals += seen
+    assert [(r.service, r.resource) for r in refusals] == [
+        ("bedrock", f"arn:aws:bedrock:{REGION}::foundation-model/{TENANTS[t]['model_id']}")
+        for t in ("tenant-c", "tenant-a")
+    ]
+
+
+def test_another_tenants_log_group_is_refused(stack: CompleteStack) -> None:
+    """Tenants a and c share customer account a; a's function pointed at c's log
+    group may not write there, and nothing of a's lands in it."""
+    victim_group = stack.tenant("tenant-c")["invocation_log_group_name"]
+    account = stack.customer_account("tenant-c")
+    before = stack.records(account, victim_group)
+    run, refusals = stack.attempt(
+        "tenant-a", "Write this into a neighbour's log", "log-intrusion", {"BEDROCK_TENANT_LOG_GROUP": victim_group}
+    )
+    assert run.response.get("statusCode") in (200, 502), run.response
+    assert stack.records(account, victim_group) == before
+    assert refusals, "the embedded AWS refused nothing"
+    assert {r.action for r in refusals} <= {"logs:CreateLogStream", "logs:PutLogEvents"}
+    assert all(f":log-group:{victim_group}:log-stream:" in r.resource for r in refusals)
+    assert all(r.principal.startswith(f"arn:aws:sts::{account}:assumed-role/") for r in refusals)
+
+
+def test_an_incomplete_environment_is_a_structured_error(stack: CompleteStack) -> None:
+    """The deployed code and layer start under the emulator and report what is missing."""
+    run, refusals = stack.attempt("tenant-b", "hello", "incomplete", {"BEDROCK_TENANT_OPERATIONS_ROLE_ARN": None})
+    assert not run.function_error, run.response
+    assert run.response["statusCode"] == 500
+    assert run.response["error"]["code"] == "ConfigurationError"
+    assert "BEDROCK_TENANT_OPERATIONS_ROLE_ARN: is required" in run.response["error"]["message"]
+    assert refusals == []
+
+
 def test_second_plan_shows_no_changes(stack: CompleteStack) -> None:
+    refusals_before = len(stack.aws.authorizer.refusals)
     assert stack.plan_has_changes() is False
+    assert stack.aws.authorizer.refusals[refusals_before:] == []
 
 
 def test_destroy_removes_everything(stack: CompleteStack) -> None:
+    refusals_before = len(stack.aws.authorizer.refusals)
     stack.destroy()
+    assert stack.aws.authorizer.refusals[refusals_before:] == []
     assert stack.resource_count() == 0
     for account in (OPERATIONS_ACCOUNT, *CUSTOMER_ACCOUNTS.values()):
         assert stack.log_groups(account) == []

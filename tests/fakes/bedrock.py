@@ -16,6 +16,13 @@ is an empty stub and its bedrock has no inference profiles), hence this fake.
 Failures are injected with ``fail_next(code, status, times)``; ``latency_s``
 delays every runtime response. Inference profiles are created in ``account_id``
 (the operations account), in the region of the request's signature.
+
+With an ``authorizer`` (the embedded AWS always passes one), every runtime call
+is first routed and authorised as Bedrock does it (``bedrock_access.py``): the
+caller's identity policies, read from the embedded IAM, must allow each request
+the call makes, or it is refused with ``AccessDeniedException`` and not served
+(``authorizer.refusals`` records it). Each served call records the Region it was
+routed to.
 """
 
 from __future__ import annotations
@@ -33,6 +40,8 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import unquote
 
+from .authorization import Authorizer
+from .bedrock_access import BedrockError, ModelAccess
 from .local_server import LocalServer
 
 __all__ = ["FakeBedrock", "RecordedCall", "encode_event"]
@@ -57,6 +66,7 @@ class RecordedCall:
     model_id: str
     access_key_id: str | None
     body: dict[str, Any]
+    region: str = "us-east-1"  # where the call was served (a profile's destination Region)
 
 
 @dataclass(slots=True)
@@ -101,9 +111,18 @@ class FakeBedrock(LocalServer):
     """The fake server; a context manager that starts and stops it."""
 
     def __init__(
-        self, *, latency_s: float = 0.0, account_id: str = "111111111111", host: str = "127.0.0.1", port: int = 0
+        self,
+        *,
+        latency_s: float = 0.0,
+        account_id: str = "111111111111",
+        authorizer: Authorizer | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
     ) -> None:
         self.latency_s = latency_s
+        # ConverseStream: pause between messageStart and the first content, to measure time to first token.
+        self.first_content_delay_s = 0.0
+        self.access = ModelAccess(authorizer, account_id)
         self.account_id = account_id
         self.calls: list[RecordedCall] = []
         self.profiles: dict[str, dict[str, Any]] = {}  # by ARN
@@ -123,6 +142,8 @@ class FakeBedrock(LocalServer):
             self._failures.clear()
             self.profiles.clear()
             self.tags.clear()
+            self.first_content_delay_s = 0.0
+        self.access.reset()
 
     @property
     def access_key_ids(self) -> set[str | None]:
@@ -214,11 +235,20 @@ def _handler_for(fake: FakeBedrock) -> type[BaseHTTPRequestHandler]:
             credential = _CREDENTIAL.search(self.headers.get("Authorization", ""))
             body = json.loads(raw or b"{}")
             model_id = unquote(match["model"])
-            call = RecordedCall(operation, model_id, credential["key"] if credential else None, body)
-            failure = fake._record(call)
-            if failure is None and ":application-inference-profile/" in model_id and fake._profile(model_id) is None:
-                self._error(404, "ResourceNotFoundException", f"no inference profile {model_id}")
+            access_key = credential["key"] if credential else None
+            try:
+                route = fake.access.route(
+                    access_key_id=access_key,
+                    operation=operation,
+                    model_id=model_id,
+                    region=credential["region"] if credential else "us-east-1",
+                    guardrail=self._guardrail(body),
+                    application_profile=fake._profile,
+                )
+            except BedrockError as error:
+                self._error(error.status, error.code, error.message)
                 return
+            failure = fake._record(RecordedCall(operation, model_id, access_key, body, route.region))
             if fake.latency_s:
                 time.sleep(fake.latency_s)
             if failure is not None:
@@ -229,6 +259,16 @@ def _handler_for(fake: FakeBedrock) -> type[BaseHTTPRequestHandler]:
                 self._stream(body)
             else:
                 self._json(_invoke_model(body))
+
+        def _guardrail(self, body: dict[str, Any]) -> tuple[str, str | None] | None:
+            """The guardrail a call names: Converse's guardrailConfig or InvokeModel's headers."""
+            config = body.get("guardrailConfig") or {}
+            identifier = config.get("guardrailIdentifier") or self.headers.get("X-Amzn-Bedrock-GuardrailIdentifier")
+            if not identifier:
+                return None
+            return str(identifier), config.get("guardrailVersion") or self.headers.get(
+                "X-Amzn-Bedrock-GuardrailVersion"
+            )
 
         def _control_plane(self, path: str, body: dict[str, Any]) -> None:
             credential = _CREDENTIAL.search(self.headers.get("Authorization", ""))
@@ -268,9 +308,19 @@ def _handler_for(fake: FakeBedrock) -> type[BaseHTTPRequestHandler]:
             data = b"".join(events)
             self.send_response(200)
             self.send_header("Content-Type", "application/vnd.amazon.eventstream")
-            self.send_header("Content-Length", str(len(data)))
+            if not fake.first_content_delay_s:
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                return
+            # Chunked, as the service streams: the client reads messageStart before the pause.
+            self.send_header("Transfer-Encoding", "chunked")
             self.end_headers()
-            self.wfile.write(data)
+            for part, pause in ((events[0], fake.first_content_delay_s), (b"".join(events[1:]), 0.0)):
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+                self.wfile.flush()
+                time.sleep(pause)
+            self.wfile.write(b"0\r\n\r\n")
 
         def _error(self, status: int, code: str, message: str) -> None:
             data = json.dumps({"message": message}).encode()

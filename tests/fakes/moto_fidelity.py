@@ -5,14 +5,24 @@ but does not store or return them, so after ``terraform apply`` every plan would
 show both blocks as changes. Here the function remembers what it was created or
 updated with and returns it (with AWS's defaults for LoggingConfig), as AWS does.
 Nothing else about Lambda is changed.
+
+moto's PutLogEvents reports ``rejectedLogEventsInfo`` with other indexes than
+CloudWatch Logs: the last too-old event's own index (AWS: the index after it,
+"exclusive") and the *last* too-new event's index (AWS: the first, "inclusive";
+https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_RejectedLogEventsInfo.html).
+A client that reads them as AWS documents would lose events on moto and pass; here
+they are reported as AWS reports them. Which events moto accepts is unchanged.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import wraps
 from typing import Any
 
 from moto.awslambda import models
+from moto.core.utils import unix_time_millis, utcnow
+from moto.logs.models import LogsBackend
 
 __all__ = ["apply_fidelity_fixes"]
 
@@ -20,7 +30,8 @@ _REMEMBERED = ("DeadLetterConfig", "LoggingConfig")
 
 
 def apply_fidelity_fixes() -> None:
-    """Patch moto's Lambda model once per process (idempotent)."""
+    """Patch moto's Lambda model and Logs backend once per process (idempotent)."""
+    _report_rejected_log_events_as_aws_does()
     function_class: Any = models.LambdaFunction
     if getattr(function_class, "_bedrock_tenant_fidelity", False):
         return
@@ -55,3 +66,25 @@ def apply_fidelity_fixes() -> None:
     function_class.__init__ = __init__
     function_class.update_configuration = update_configuration
     function_class.get_configuration = get_configuration
+
+
+def _report_rejected_log_events_as_aws_does() -> None:
+    backend: Any = LogsBackend
+    if getattr(backend, "_bedrock_tenant_fidelity", False):
+        return
+    backend._bedrock_tenant_fidelity = True
+    original = backend.put_log_events
+
+    @wraps(original)
+    def put_log_events(self: Any, log_group_name: str, log_stream_name: str, log_events: list[Any]) -> Any:
+        newest = unix_time_millis(utcnow() + timedelta(hours=2))  # moto's own bound, taken before it takes it
+        token, rejected = original(self, log_group_name, log_stream_name, log_events)
+        if "tooOldLogEventEndIndex" in rejected:
+            rejected["tooOldLogEventEndIndex"] += 1  # moto: the last too-old index; AWS: the end, exclusive
+        if "tooNewLogEventStartIndex" in rejected:  # moto: the last too-new index; AWS: the first
+            rejected["tooNewLogEventStartIndex"] = next(
+                index for index, event in enumerate(log_events) if event["timestamp"] > newest
+            )
+        return token, rejected
+
+    backend.put_log_events = put_log_events
