@@ -18,8 +18,9 @@ PYTHON := $(VENV)/bin/python
 MODULES := $(wildcard modules/*)
 EXAMPLES := $(wildcard examples/*)
 TERRAFORM_DIRS := $(MODULES) $(EXAMPLES)
-# loadfile: a file runs on one worker, so module-scoped plans and the e2e apply happen once.
-PYTEST_ARGS ?= -n 2 --dist loadfile
+# loadgroup: a file (or, for a module's plan tests, a directory; tests/conftest.py) runs on one
+# worker, so module-scoped plans, plans shared between files and the e2e apply happen once.
+PYTEST_ARGS ?= -n 2 --dist loadgroup
 LAYER_ZIP := build/layer/dependencies.zip
 LAYER_PYTHON ?= 3.12
 LAYER_ARCH ?= x86_64

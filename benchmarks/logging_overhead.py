@@ -25,7 +25,7 @@ from langchain_core.callbacks import BaseCallbackHandler
 
 from benchmarks.naive import NaiveCloudWatchCallback, naive_invocation
 from benchmarks.stats import Summary
-from tests.fakes.aws import OPERATIONS_ACCOUNT, EmbeddedAws
+from tests.fakes.aws import OPERATIONS_ACCOUNT, EmbeddedAws, frozen_credentials
 from tests.fakes.tenants import provision_tenant
 
 CUSTOMER_ACCOUNT = "222222222222"
@@ -36,8 +36,8 @@ LOG_GROUP = "/bedrock-tenant/bench/invocations"
 EVENT = {"prompt": "What is the capital of France?"}
 VARIANTS = {
     "a": "no callback",
-    "b": "our callback, stdout sink",
-    "c": "our callback, CloudWatch sink",
+    "b": "our callback, stdout sink (record_delivery lambda_log_pipeline)",
+    "c": "our callback, CloudWatch sink (record_delivery put_log_events, the default)",
     "d": "naive callback (stream per call, put per event)",
 }
 
@@ -138,16 +138,40 @@ def _measure_overhead(aws: EmbeddedAws, invocations: int, rounds: int, devnull: 
     )
 
 
+def function_environment(aws: EmbeddedAws) -> dict[str, str]:
+    """The bench function's environment for a fresh interpreter: its configuration
+    (the CloudWatch sink, the default) and its execution role's credentials."""
+    credentials = frozen_credentials(customer_session(aws))
+    return {
+        "BEDROCK_TENANT_ID": "bench",
+        "BEDROCK_TENANT_OPERATIONS_ROLE_ARN": ROLE_ARN,
+        "BEDROCK_TENANT_EXTERNAL_ID": EXTERNAL_ID,
+        "BEDROCK_TENANT_MODEL_ID": MODEL_ID,
+        "BEDROCK_TENANT_BEDROCK_REGION": "us-east-1",
+        "BEDROCK_TENANT_LOG_GROUP": LOG_GROUP,
+        "BEDROCK_TENANT_SINK": "cloudwatch",
+        "AWS_ACCESS_KEY_ID": credentials.access_key,
+        "AWS_SECRET_ACCESS_KEY": credentials.secret_key,
+        "AWS_SESSION_TOKEN": credentials.token,
+    }
+
+
 def api_calls_per_thousand(aws: EmbeddedAws) -> dict[str, Counter[str]]:
     """AssumeRole, CreateLogStream and PutLogEvents calls for 1,000 invocations of
-    a freshly started container (the first is its cold start): ours versus naive."""
+    a freshly started container (the first is its cold start): ours in each
+    delivery mode versus naive."""
     results: dict[str, Counter[str]] = {}
-    customer = customer_session(aws)
-    counts = count_calls(customer)
-    ours = LambdaHandler(Runtime.from_settings(settings("cloudwatch"), base_session=customer))
-    for n in range(1000):
-        assert ours(EVENT, LocalContext(f"ours-{n}"))["statusCode"] == 200
-    results["ours"] = Counter(counts)
+    with open(os.devnull, "w") as devnull:
+        for pattern, sink in (("ours, put_log_events", "cloudwatch"), ("ours, lambda_log_pipeline", "stdout")):
+            customer = customer_session(aws)
+            counts = count_calls(customer)
+            runtime = Runtime.from_settings(settings(sink), base_session=customer)
+            if sink == "stdout":
+                runtime.sink = StdoutSink(devnull)
+            ours = LambdaHandler(runtime)
+            for n in range(1000):
+                assert ours(EVENT, LocalContext(f"ours-{n}"))["statusCode"] == 200
+            results[pattern] = Counter(counts)
 
     customer = customer_session(aws)
     counts = count_calls(customer)

@@ -12,6 +12,22 @@ import pytest
 from tests.fakes.policy import PolicyEvaluator
 from tests.toolchain import REPO
 
+# Test files that plan the same Terraform root share a worker under `--dist loadgroup`
+# (the Makefile's default), so the plans they share are made once per run (Workspace.plan).
+PLAN_GROUPS = ("tests/terraform/operations_role", "tests/terraform/customer_invoker")
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Each test file is one xdist group (module-scoped fixtures such as an applied
+    stack are made once), except the files of one module's plan tests, which form one."""
+    for item in items:
+        if item.get_closest_marker("xdist_group"):
+            continue
+        relative = item.path.relative_to(REPO).as_posix()
+        group = next((prefix for prefix in PLAN_GROUPS if relative.startswith(prefix + "/")), relative)
+        item.add_marker(pytest.mark.xdist_group(group))
+
 
 @pytest.fixture(scope="session")
 def evaluator() -> Iterator[PolicyEvaluator]:

@@ -16,7 +16,13 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
+
+from bedrock_tenant.audit import audit_customer, audit_operations
+from bedrock_tenant.audit import render as render_checks
+from bedrock_tenant.report import render, run_report
 
 from tests.e2e.stack import CUSTOMER_ACCOUNTS, TENANTS, CompleteStack
 from tests.fakes.aws import OPERATIONS_ACCOUNT, embedded_aws, environment_for
@@ -61,6 +67,7 @@ def main() -> int:
         records = sum(len(stack.records(OPERATIONS_ACCOUNT, group)) for group in groups)
         print(f"operations account {OPERATIONS_ACCOUNT}: {len(groups)} log groups, {records} records\n")
         failures += len(groups) + records
+        failures += report_audit(stack)
 
         failures += report_isolation(stack)
 
@@ -104,9 +111,30 @@ def report_tenant(stack: CompleteStack, tenant_id: str) -> int:
         )
     print(f"  logs     {group} in {account}: {len(records)} records; in every other account: {elsewhere}")
     print(f"  bedrock  {len(calls)} calls to {sorted({c.model_id for c in calls})[0] if calls else '-'}")
-    print(f"           signed by {', '.join(signers) or '-'}\n")
+    print(f"           signed by {', '.join(signers) or '-'}")
     failed = sum(1 for run in runs if run.function_error or run.response.get("statusCode") != 200)
-    return failed + (len(records) != len(runs)) + elsewhere + any(OPERATIONS_ACCOUNT not in s for s in signers)
+    mismatches = report_usage(stack, account, group, records)
+    return (
+        failed
+        + (len(records) != len(runs))
+        + elsewhere
+        + any(OPERATIONS_ACCOUNT not in s for s in signers)
+        + mismatches
+    )
+
+
+def report_usage(stack: CompleteStack, account: str, group: str, records: list[dict[str, Any]]) -> int:
+    """`python -m bedrock_tenant report` for the tenant's log group, read in its own
+    account; returns how many of its totals differ from the records'."""
+    now = datetime.now(UTC)
+    logs = stack.admin(account).client("logs")
+    rows = run_report(logs, group, now - timedelta(days=1), now + timedelta(minutes=5), source="records")
+    print("  usage report (python -m bedrock_tenant report --source records):")
+    print("\n".join(f"    {line}" for line in render(rows, "table").splitlines()) + "\n")
+    mismatches = sum(row["calls"] for row in rows) != len(records)
+    for column in ("input_tokens", "output_tokens", "total_tokens"):
+        mismatches += sum(row[column] for row in rows) != sum(record.get(column, 0) for record in records)
+    return int(mismatches)
 
 
 def report_isolation(stack: CompleteStack) -> int:
@@ -160,6 +188,24 @@ def report_isolation(stack: CompleteStack) -> int:
         unrefused += not refusals
     print()
     return unrefused
+
+
+def report_audit(stack: CompleteStack) -> int:
+    """`python -m bedrock_tenant audit` on both sides, as each side's administrator would run it."""
+    region = stack.admin(OPERATIONS_ACCOUNT).region_name or "us-east-1"
+    checks = audit_operations(stack.admin(OPERATIONS_ACCOUNT), [region])
+    print(f"audit --operations ({OPERATIONS_ACCOUNT}):")
+    print("\n".join(f"  {line}" for line in render_checks(checks).splitlines()) + "\n")
+    failed = sum(not c.ok for c in checks)
+    for tenant_id in TENANTS:
+        tenant = stack.tenant(tenant_id)
+        groups = [g for g in (tenant["invocation_log_group_name"], tenant["function_log_group_name"]) if g]
+        customer = stack.admin(stack.customer_account(tenant_id))
+        checks = audit_customer(customer, tenant_id, log_groups=groups, kms_key_arn=tenant["kms_key_arn"])
+        print(f"audit --customer {tenant_id} ({stack.customer_account(tenant_id)}):")
+        print("\n".join(f"  {line}" for line in render_checks(checks).splitlines()) + "\n")
+        failed += sum(not c.ok for c in checks)
+    return failed
 
 
 if __name__ == "__main__":

@@ -66,7 +66,7 @@ MUTANTS = (
                 "",
             ),
         ),
-        (SIMULATION,),
+        (f"{SIMULATION}::test_assume_role_without_the_external_id_is_refused",),
     ),
     Mutant(
         "trust principal * with only the external id",
@@ -88,7 +88,7 @@ MUTANTS = (
                 "",
             ),
         ),
-        (SIMULATION,),
+        (f"{SIMULATION}::test_only_the_trusted_role_of_the_customer_account_may_assume",),
     ),
     Mutant(
         "foundation-model grant limited to one Region with a us. profile",
@@ -99,7 +99,7 @@ MUTANTS = (
                 """"arn:${local.partition}:bedrock:${local.region}::foundation-model/${model}"]""",
             ),
         ),
-        (SIMULATION,),
+        (f"{SIMULATION}::test_a_system_profile_works_in_every_destination_region",),
     ),
     Mutant(
         "profile-bypass grant (the model without the profile condition)",
@@ -119,7 +119,7 @@ MUTANTS = (
   dynamic "statement" {""",
             ),
         ),
-        (SIMULATION,),
+        (f"{SIMULATION}::test_an_exclusive_application_profile_is_the_only_way_in",),
     ),
     Mutant(
         "execution role may PutLogEvents on *, the sink points at another tenant's group",
@@ -135,7 +135,7 @@ MUTANTS = (
                 """      BEDROCK_TENANT_LOG_GROUP           = "/bedrock-tenant/another-tenant/invocations\"""",
             ),
         ),
-        (SIMULATION,),
+        (f"{SIMULATION}::test_the_sink_may_write_its_own_log_group_and_no_other",),
     ),
     Mutant(
         "KMS key policy without the log-group encryption context",
@@ -151,7 +151,7 @@ MUTANTS = (
                 "",
             ),
         ),
-        (SIMULATION,),
+        (f"{SIMULATION}::test_the_key_serves_the_logs_service_for_these_log_groups_only",),
     ),
     Mutant(
         "sink built from the operations session instead of the customer's",
@@ -181,7 +181,7 @@ MUTANTS = (
                 """    actions   = ["sts:AssumeRole"]""",
             ),
         ),
-        (SIMULATION,),
+        (f"{SIMULATION}::test_the_tenants_execution_role_may_assume_its_operations_role",),
     ),
 )
 

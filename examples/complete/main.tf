@@ -66,6 +66,7 @@ module "tenants_in_account_a" {
   region                      = var.region
   content_policy              = each.value.content_policy
   concurrency                 = each.value.concurrency
+  guardrail                   = each.value.guardrail
   create_inference_profile    = var.create_inference_profiles
   dependencies_zip_path       = var.dependencies_zip_path
   log_retention_in_days       = var.log_retention_in_days
@@ -87,6 +88,7 @@ module "tenants_in_account_b" {
   region                      = var.region
   content_policy              = each.value.content_policy
   concurrency                 = each.value.concurrency
+  guardrail                   = each.value.guardrail
   create_inference_profile    = var.create_inference_profiles
   dependencies_zip_path       = var.dependencies_zip_path
   log_retention_in_days       = var.log_retention_in_days

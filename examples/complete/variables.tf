@@ -28,6 +28,8 @@ variable "tenants" {
     inference_profile_geography = optional(string)
     content_policy              = optional(string, "hash")
     concurrency                 = optional(number) # reserved concurrency; null: unreserved
+    # An existing guardrail of the operations account every call must name (IAM-enforced).
+    guardrail = optional(object({ arn = string, version = string }))
   }))
   description = "The tenants, by tenant id (lower case: it names IAM roles, which are case-insensitive)."
 

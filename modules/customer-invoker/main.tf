@@ -46,13 +46,17 @@ locals {
   function_name             = coalesce(var.function_name, "bedrock-tenant-${var.tenant_id}")
   invocation_log_group_name = coalesce(var.invocation_log_group_name, "/bedrock-tenant/${var.tenant_id}/invocations")
   function_log_group_name   = "/aws/lambda/${local.function_name}"
+  # lambda_log_pipeline: the runtime prints each record and Lambda's own log
+  # pipeline delivers the function's output to the invocation log group, so the
+  # function has no log group of its own (see record_delivery).
+  log_pipeline = var.record_delivery == "lambda_log_pipeline"
   # Built from names (not resource attributes) so the key policy can name the
   # log groups before they exist, and plans show them.
   log_group_arns = {
-    for key, name in {
-      invocations = local.invocation_log_group_name
-      function    = local.function_log_group_name
-    } : key => "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${name}"
+    for key, name in merge(
+      { invocations = local.invocation_log_group_name },
+      local.log_pipeline ? {} : { function = local.function_log_group_name },
+    ) : key => "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${name}"
   }
 
   create_key  = var.kms_key_arn == null
@@ -70,6 +74,7 @@ locals {
   code_files = sort(setunion(
     fileset(local.source_dir, "bedrock_tenant/**/*.py"),
     fileset(local.source_dir, "bedrock_tenant/py.typed"),
+    fileset(local.source_dir, "bedrock_tenant/data/*"), # the price table and the saved queries
   ))
 
   # ARNs the module is given, by what they must share with it: the partition, and
@@ -102,6 +107,7 @@ locals {
       BEDROCK_TENANT_MODEL_ID                 = var.model_id
       BEDROCK_TENANT_BEDROCK_REGION           = data.aws_region.bedrock_region.region
       BEDROCK_TENANT_LOG_GROUP                = local.invocation_log_group_name
+      BEDROCK_TENANT_SINK                     = local.log_pipeline ? "stdout" : "cloudwatch"
       BEDROCK_TENANT_CONTENT_POLICY           = var.content_policy
       BEDROCK_TENANT_METRIC_NAMESPACE         = var.metric_namespace
       BEDROCK_TENANT_MAX_TOKENS               = tostring(var.max_tokens)
@@ -109,6 +115,15 @@ locals {
     },
     var.inference_profile_arn == null ? {} : { BEDROCK_TENANT_INFERENCE_PROFILE_ARN = var.inference_profile_arn },
     var.source_identity == null ? {} : { BEDROCK_TENANT_SOURCE_IDENTITY = var.source_identity },
+    # The guardrail the operations role requires (its bedrock:GuardrailIdentifier condition).
+    var.guardrail_arn == null ? {} : {
+      BEDROCK_TENANT_GUARDRAIL_IDENTIFIER = var.guardrail_arn
+      BEDROCK_TENANT_GUARDRAIL_VERSION    = var.guardrail_version
+      BEDROCK_TENANT_GUARDRAIL_TRACE      = var.guardrail_trace ? "enabled" : "disabled"
+    },
+    # Relative to the working directory, which Lambda sets to the task root where the code zip is unpacked.
+    var.price_table == null ? {} : { BEDROCK_TENANT_PRICE_TABLE = local.price_table_file },
+    length(var.session_tags) == 0 ? {} : { BEDROCK_TENANT_SESSION_TAGS = jsonencode(var.session_tags) },
   )
 }
 
@@ -198,10 +213,17 @@ resource "aws_cloudwatch_log_group" "invocations" {
 }
 
 resource "aws_cloudwatch_log_group" "function" {
+  count = local.log_pipeline ? 0 : 1
+
   name              = local.function_log_group_name
   retention_in_days = var.log_retention_in_days
   kms_key_id        = local.kms_key_arn
   tags              = local.tags
+}
+
+moved {
+  from = aws_cloudwatch_log_group.function
+  to   = aws_cloudwatch_log_group.function[0]
 }
 
 # --- execution role -----------------------------------------------------------------------
@@ -226,6 +248,11 @@ data "aws_iam_policy_document" "execution" {
     resources = [var.operations_role_arn]
   }
 
+  # put_log_events: the runtime writes the records to the invocation log group and
+  # Lambda writes the function's output to its own. lambda_log_pipeline: Lambda
+  # writes both to the invocation log group, with this role ("Sending Lambda
+  # function logs to CloudWatch Logs": the execution role needs
+  # logs:CreateLogStream and logs:PutLogEvents on the group).
   statement {
     sid       = "WriteOwnLogGroups"
     effect    = "Allow"
@@ -346,6 +373,14 @@ data "archive_file" "code" {
     }
   }
 
+  dynamic "source" {
+    for_each = var.price_table == null ? [] : [var.price_table]
+    content {
+      content  = source.value
+      filename = local.price_table_file
+    }
+  }
+
   lifecycle {
     # Checked before the archive is read, so a missing package is reported here
     # rather than as the archive provider's own error about empty sources.
@@ -393,9 +428,24 @@ resource "aws_lambda_function" "this" {
     variables = local.environment
   }
 
+  # SnapStart applies only to published versions (Lambda developer guide,
+  # "Improving startup performance with Lambda SnapStart"): each change publishes
+  # one, and the `live` alias below follows it.
+  publish = var.snap_start
+
+  dynamic "snap_start" {
+    for_each = var.snap_start ? [1] : []
+    content {
+      apply_on = "PublishedVersions"
+    }
+  }
+
   logging_config {
-    log_format            = "JSON"
-    log_group             = aws_cloudwatch_log_group.function.name
+    log_format = "JSON"
+    # lambda_log_pipeline: records, Lambda's platform lines and the runtime's own
+    # warnings share the invocation log group; the records carry schema_version,
+    # platform lines carry "type" (platform.*) and application logs "level".
+    log_group             = local.log_pipeline ? aws_cloudwatch_log_group.invocations.name : aws_cloudwatch_log_group.function[0].name
     application_log_level = var.application_log_level
     # INFO keeps Lambda's START, END and REPORT lines (duration, memory); WARN
     # drops them (Lambda developer guide, "Log-level filtering").
@@ -429,6 +479,19 @@ resource "aws_lambda_function" "this" {
 
   lifecycle {
     precondition {
+      # STS AssumeRole API reference: ExternalId is 2-1224 characters of [\w+=,.@:/-]; a short
+      # one is guessable. Sensitive: the message never shows the value.
+      condition     = length(var.external_id) >= 16 && length(var.external_id) <= 1224 && can(regex("^[A-Za-z0-9_+=,.@:/-]+$", var.external_id))
+      error_message = "external_id must be 16-1224 characters of letters, digits and _+=,.@:/- (a short external id is guessable)."
+    }
+    precondition {
+      # Lambda gives stdout lines without a "level" key the level INFO, and drops them
+      # when application_log_level is above INFO (Lambda developer guide,
+      # "Log-level filtering"): the records would be lost.
+      condition     = !local.log_pipeline || contains(["TRACE", "DEBUG", "INFO"], var.application_log_level)
+      error_message = "record_delivery = \"lambda_log_pipeline\" needs application_log_level TRACE, DEBUG or INFO (it is ${var.application_log_level}): Lambda treats each record line as INFO and would drop it."
+    }
+    precondition {
       condition     = var.dependencies_zip_path != null || length(var.layer_arns) > 0
       error_message = "The function needs its dependencies: set dependencies_zip_path (build it with `make layer`) or layer_arns."
     }
@@ -440,7 +503,29 @@ resource "aws_lambda_function" "this" {
       )
       error_message = "inference_profile_arn must be a profile in bedrock_region (${var.bedrock_region}) of the operations role's account (${split(":", var.operations_role_arn)[4]}): the function calls Bedrock there with that role's credentials."
     }
+    precondition {
+      # Converse names a guardrail of the caller's account in the Region it calls.
+      condition = (
+        (var.guardrail_arn == null) == (var.guardrail_version == null)
+        && (var.guardrail_arn == null ? true :
+          split(":", var.guardrail_arn)[3] == var.bedrock_region
+          && split(":", var.guardrail_arn)[4] == split(":", var.operations_role_arn)[4]
+        )
+      )
+      error_message = "guardrail_arn and guardrail_version must be set together (the operations-role module's outputs), and the guardrail must be in bedrock_region (${var.bedrock_region}) of the operations role's account (${split(":", var.operations_role_arn)[4]})."
+    }
   }
+}
+
+# The alias callers invoke and the dashboard reads with snap_start: the unqualified
+# function ($LATEST) runs without SnapStart.
+resource "aws_lambda_alias" "live" {
+  count = var.snap_start ? 1 : 0
+
+  name             = "live"
+  description      = "The published version of ${local.function_name} that callers invoke (SnapStart)."
+  function_name    = aws_lambda_function.this.function_name
+  function_version = aws_lambda_function.this.version
 }
 
 # --- monitoring ---------------------------------------------------------------------------
@@ -448,14 +533,22 @@ resource "aws_lambda_function" "this" {
 locals {
   # The records' EMF dimensions.
   metric_dimensions = { tenant_id = var.tenant_id, model_id = var.model_id }
+  # Lambda's metrics of what callers invoke: the alias ("Resource" = function:alias,
+  # Lambda developer guide, "Types of metrics for Lambda functions") with snap_start.
+  function_dimensions = concat(["FunctionName", local.function_name], var.snap_start ? ["Resource", "${local.function_name}:live"] : [])
   emf_metric = {
-    for name in ["input_tokens", "output_tokens", "latency_ms", "errors", "throttles", "invocations"] :
+    for name in ["input_tokens", "output_tokens", "latency_ms", "errors", "throttles", "invocations", "estimated_cost_usd"] :
     name => [var.metric_namespace, name, "tenant_id", var.tenant_id, "model_id", var.model_id]
   }
   dashboard_widgets = [
     {
       title   = "Tokens"
       metrics = [concat(local.emf_metric.input_tokens, [{ stat = "Sum", label = "input" }]), concat(local.emf_metric.output_tokens, [{ stat = "Sum", label = "output" }])]
+    },
+    {
+      # Beside the tokens (same row). An estimate from the runtime's price table, not a bill.
+      title   = "Estimated cost (USD)"
+      metrics = [concat(local.emf_metric.estimated_cost_usd, [{ stat = "Sum", label = "estimated cost" }])]
     },
     {
       title   = "Latency (ms)"
@@ -467,7 +560,17 @@ locals {
     },
     {
       title   = "Function invocations, errors and throttles"
-      metrics = [for name in ["Invocations", "Errors", "Throttles"] : ["AWS/Lambda", name, "FunctionName", local.function_name, { stat = "Sum", label = name }]]
+      metrics = [for name in ["Invocations", "Errors", "Throttles"] : concat(["AWS/Lambda", name], local.function_dimensions, [{ stat = "Sum", label = name }])]
+    },
+  ]
+}
+
+locals {
+  # With a guardrail, records carry the guardrail_interventions metric (0 or 1 per call).
+  guardrail_widgets = var.guardrail_arn == null ? [] : [
+    {
+      title   = "Guardrail interventions"
+      metrics = [[var.metric_namespace, "guardrail_interventions", "tenant_id", var.tenant_id, "model_id", var.model_id, { stat = "Sum", label = "interventions" }]]
     },
   ]
 }
@@ -478,7 +581,7 @@ resource "aws_cloudwatch_dashboard" "this" {
   dashboard_name = local.function_name
   dashboard_body = jsonencode({
     widgets = [
-      for index, widget in local.dashboard_widgets : {
+      for index, widget in concat(local.dashboard_widgets, local.guardrail_widgets) : {
         type   = "metric"
         x      = (index % 2) * 12
         y      = floor(index / 2) * 6

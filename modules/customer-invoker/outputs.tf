@@ -29,13 +29,23 @@ output "invocation_log_group_arn" {
 }
 
 output "function_log_group_name" {
-  description = "Name of the function's own log group (JSON format)."
-  value       = aws_cloudwatch_log_group.function.name
+  description = "Name of the function's own log group (JSON format), or null with record_delivery = \"lambda_log_pipeline\" (the function then logs to the invocation log group)."
+  value       = one(aws_cloudwatch_log_group.function[*].name)
 }
 
 output "function_log_group_arn" {
-  description = "ARN of the function's own log group."
-  value       = aws_cloudwatch_log_group.function.arn
+  description = "ARN of the function's own log group, or null with record_delivery = \"lambda_log_pipeline\"."
+  value       = one(aws_cloudwatch_log_group.function[*].arn)
+}
+
+output "function_target_arn" {
+  description = "The ARN callers invoke (Lambda Invoke, resource-based permissions, event sources): the \"live\" alias with snap_start (the unqualified function runs without SnapStart), the function otherwise."
+  value       = var.snap_start ? aws_lambda_alias.live[0].arn : aws_lambda_function.this.arn
+}
+
+output "function_target_invoke_arn" {
+  description = "API Gateway integration URI of function_target_arn."
+  value       = var.snap_start ? aws_lambda_alias.live[0].invoke_arn : aws_lambda_function.this.invoke_arn
 }
 
 output "kms_key_arn" {
@@ -66,4 +76,14 @@ output "code_sha256" {
 output "environment_variable_names" {
   description = "Names of the function's environment variables (values stay sensitive)."
   value       = sort(keys(nonsensitive(local.environment)))
+}
+
+output "budget_alarm_arns" {
+  description = "ARNs of the daily token and estimated-cost alarms, by name (daily-<tokens|cost>-at-<fraction>)."
+  value       = { for name, alarm in aws_cloudwatch_metric_alarm.budget : name => alarm.arn }
+}
+
+output "query_definition_ids" {
+  description = "Ids of the saved Logs Insights usage queries, by name."
+  value       = { for name, query in aws_cloudwatch_query_definition.this : name => query.query_definition_id }
 }

@@ -27,13 +27,10 @@ variable "operations_role_arn" {
 
 variable "external_id" {
   type        = string
-  description = "The sts:ExternalId the operations role requires. Stored in the function's environment, encrypted with the module's KMS key."
+  description = "The sts:ExternalId the operations role requires (16-1224 characters of letters, digits and _+=,.@:/-). Stored in the function's environment, encrypted with the module's KMS key."
   sensitive   = true
-
-  validation {
-    condition     = length(var.external_id) >= 16 && length(var.external_id) <= 1224 && can(regex("^[A-Za-z0-9_+=,.@:/-]+$", var.external_id))
-    error_message = "external_id must be 16-1224 characters of letters, digits and _+=,.@:/- (a short external id is guessable)."
-  }
+  # Checked by a precondition, not a validation block: Terraform (1.11) prints the value of a
+  # sensitive variable that fails its validation ("var.external_id is ..."), a precondition does not.
 }
 
 variable "source_identity" {
@@ -171,6 +168,21 @@ variable "system_log_level" {
   }
 }
 
+variable "record_delivery" {
+  type        = string
+  description = <<-EOT
+    How each invocation record reaches the invocation log group.
+    "put_log_events" (the default, the safest for records): the runtime writes the records with PutLogEvents, in the customer account, before the function returns; it sees every failure and every event CloudWatch rejects, and then writes the record to the function's own log group instead (counted, never dropped). It costs one PutLogEvents round trip per invocation on the response path, and the function keeps its own log group for Lambda's lines and the runtime's warnings.
+    "lambda_log_pipeline": the runtime prints each record (one JSON line, microseconds) and Lambda's own log pipeline delivers the function's output, with the execution role, to the invocation log group (logging_config.log_group); no logging API call on the response path, and no function log group. Delivery is then Lambda's, asynchronous and unseen by the function: if the role lost its logs permissions or the group were deleted, records would be lost without any error. The group also holds Lambda's platform lines (START/END/REPORT, "type": "platform.*") and the runtime's warnings ("level"), told apart from records by their schema_version key; application_log_level must stay INFO or lower, because Lambda gives the record lines the level INFO (Lambda developer guide, "Log-level filtering").
+  EOT
+  default     = "put_log_events"
+
+  validation {
+    condition     = contains(["put_log_events", "lambda_log_pipeline"], var.record_delivery)
+    error_message = "record_delivery must be \"put_log_events\" or \"lambda_log_pipeline\"."
+  }
+}
+
 variable "metric_namespace" {
   type        = string
   description = "CloudWatch namespace of the metrics extracted from the records (Embedded Metric Format)."
@@ -292,6 +304,14 @@ variable "reserved_concurrent_executions" {
     condition     = var.reserved_concurrent_executions == null ? true : (var.reserved_concurrent_executions >= -1 && floor(var.reserved_concurrent_executions) == var.reserved_concurrent_executions)
     error_message = "reserved_concurrent_executions must be null or -1 (unreserved), or a whole number, 0 or more."
   }
+}
+
+variable "snap_start" {
+  type        = bool
+  description = <<-EOT
+    Turn on Lambda SnapStart (Python 3.12 and later): Lambda initialises the function when a version is published (the runtime builds its clients then, without credentials) and resumes new execution environments from that snapshot, so a cold start skips the imports. The module then publishes a version on every change and points the alias "live" at it: callers must invoke the alias (output function_target_arn), because the unqualified function ($LATEST) runs without SnapStart; the dashboard reads the alias's metrics. Pricing (Python): a caching charge per published version for as long as it is active (at least 3 hours) and a charge per restore, both by memory size (Lambda developer guide, "SnapStart pricing"); versions the module published earlier keep their snapshots until deleted. Limits: no provisioned concurrency, no Amazon EFS, ephemeral storage of at most 512 MB (this module sets none of them); reserved concurrency and the dead-letter queue are function settings that every version keeps (a version carries the configuration it was published with).
+  EOT
+  default     = false
 }
 
 variable "dependencies_zip_path" {
@@ -449,5 +469,110 @@ variable "tags" {
       length(key) >= 1 && length(key) <= 128 && length(value) <= 256 && !startswith(lower(key), "aws:")
     ])
     error_message = "tags: keys must be 1-128 characters and not start with aws: (reserved for AWS), values at most 256 characters."
+  }
+}
+
+variable "daily_token_budget" {
+  type        = number
+  description = "Tokens per day (the records' total_tokens: input including prompt-cache reads and writes, plus output) this tenant may use on model_id; an alarm fires at each of budget_alarm_fractions of it (sum of the EMF metric over a one-day period). null: no token alarms."
+  default     = null
+
+  validation {
+    condition     = var.daily_token_budget == null || try(var.daily_token_budget >= 1 && floor(var.daily_token_budget) == var.daily_token_budget, false)
+    error_message = "daily_token_budget must be a whole number of tokens, at least 1 (or null for no token alarms)."
+  }
+}
+
+variable "daily_cost_budget_usd" {
+  type        = number
+  description = "Estimated USD per day (the records' estimated_cost_usd, from the runtime's price table: an estimate, not a bill) this tenant may spend on model_id; an alarm fires at each of budget_alarm_fractions of it. Calls whose cost cannot be estimated (cost_unavailable) do not count. null: no cost alarms."
+  default     = null
+
+  validation {
+    condition     = var.daily_cost_budget_usd == null || try(var.daily_cost_budget_usd > 0, false)
+    error_message = "daily_cost_budget_usd must be greater than 0 (or null for no cost alarms)."
+  }
+}
+
+variable "budget_alarm_fractions" {
+  type        = list(number)
+  description = "Fractions of daily_token_budget and daily_cost_budget_usd at which an alarm fires, e.g. [0.8, 1] for 80 % and 100 %. One alarm per budget and fraction."
+  default     = [0.8, 1]
+
+  validation {
+    condition     = length(var.budget_alarm_fractions) >= 1 && length(var.budget_alarm_fractions) <= 5 && length(distinct(var.budget_alarm_fractions)) == length(var.budget_alarm_fractions) && alltrue([for fraction in var.budget_alarm_fractions : fraction > 0 && fraction <= 2])
+    error_message = "budget_alarm_fractions must hold 1 to 5 distinct fractions, each greater than 0 and at most 2 (200 % of the budget)."
+  }
+}
+
+variable "price_table" {
+  type        = string
+  description = "A price table in JSON (the format of python/src/bedrock_tenant/data/prices.json: format 1, version, effective_date, currency USD, unit per_million_tokens, source, models -> Region or '*' -> input/output/cache_read/cache_write) whose entries win, model by model, over the table shipped with the runtime. Shipped in the function package and named by BEDROCK_TENANT_PRICE_TABLE, so a price change needs no new runtime release. null: the shipped table only."
+  default     = null
+
+  validation {
+    condition = var.price_table == null || try(
+      jsondecode(var.price_table).format == 1 && length(jsondecode(var.price_table).models) > 0 && alltrue(flatten([
+        for model, regions in jsondecode(var.price_table).models : [
+          for region, price in regions : price.input >= 0 && price.output >= 0 && coalesce(try(price.cache_read, null), 0) >= 0 && coalesce(try(price.cache_write, null), 0) >= 0
+        ]
+      ])),
+      false
+    )
+    error_message = "price_table must be JSON with format = 1 and a non-empty models map of model id -> Region (or \"*\") -> prices with input and output (and optional cache_read, cache_write) that are numbers >= 0, as in python/src/bedrock_tenant/data/prices.json."
+  }
+}
+
+variable "create_query_definitions" {
+  type        = bool
+  description = "Save the usage Logs Insights queries (usage per tenant, model and day; calls without a cost estimate) for the invocation log group, named bedrock-tenant/<tenant_id>/... (the text `python -m bedrock_tenant report` runs). Off by default because the embedded AWS the examples are tested on has no PutQueryDefinition; turn it on in real accounts."
+  default     = false
+}
+
+variable "guardrail_arn" {
+  type        = string
+  description = "The Amazon Bedrock guardrail every call names (the operations-role module's guardrail_arn): arn:<partition>:bedrock:<region>:<operations account>:guardrail/<id>, in bedrock_region. When the operations role requires a guardrail, a function without it (or with another) is refused by IAM. Set with guardrail_version."
+  default     = null
+
+  validation {
+    # Converse GuardrailConfiguration.guardrailIdentifier (Bedrock API reference), as an ARN without version.
+    condition     = var.guardrail_arn == null || can(regex("^arn:(aws|aws-cn|aws-us-gov):bedrock:[a-z]{2}(-[a-z]+)+-[0-9]+:[0-9]{12}:guardrail/[a-z0-9]+$", var.guardrail_arn))
+    error_message = "guardrail_arn must be a guardrail ARN without version: arn:<partition>:bedrock:<region>:<account>:guardrail/<lower-case id>."
+  }
+}
+
+variable "guardrail_version" {
+  type        = string
+  description = "The guardrail version the operations role requires (the operations-role module's guardrail_version): a number from 1 to 99999999."
+  default     = null
+
+  validation {
+    # Converse GuardrailConfiguration.guardrailVersion is [1-9][0-9]{0,7} or DRAFT; the operations role pins a number.
+    condition     = var.guardrail_version == null || can(regex("^[1-9][0-9]{0,7}$", var.guardrail_version))
+    error_message = "guardrail_version must be a numbered version from 1 to 99999999 (DRAFT changes with every edit, so the operations role never pins it)."
+  }
+}
+
+variable "guardrail_trace" {
+  type        = bool
+  description = "Ask Bedrock for the guardrail's trace, so a record names which policies intervened and their action (never the matched text unless content_policy is full)."
+  default     = true
+}
+
+variable "session_tags" {
+  type        = map(string)
+  description = "Session tags the runtime passes when it assumes the operations role, e.g. { TenantId = \"acme\", CostCenter = \"cc-42\" }: cost allocation tags for the operations account's billing data. The operations role must allow them (operations-role allow_session_tags, which admits only the tenant's own TenantId and cost_center values). {}: no session tags."
+  default     = {}
+
+  validation {
+    # STS AssumeRole Tags: at most 50; keys 1-128 and values 0-256 characters of
+    # letters, digits, spaces and _.:/=+-@ (STS API reference, AssumeRole and Tag).
+    condition     = length(var.session_tags) <= 50 && alltrue([for key, value in var.session_tags : can(regex("^[\\p{L}\\p{Z}\\p{N}_.:/=+@-]{1,128}$", key)) && length(value) <= 256 && can(regex("^[\\p{L}\\p{Z}\\p{N}_.:/=+@-]*$", value))])
+    error_message = "session_tags: at most 50 tags, keys 1-128 and values 0-256 characters of letters, digits, spaces and _.:/=+-@ (the STS session tag rules)."
+  }
+
+  validation {
+    condition     = lookup(var.session_tags, "TenantId", var.tenant_id) == var.tenant_id
+    error_message = "session_tags: TenantId must be tenant_id; the operations role refuses another tenant's tags."
   }
 }

@@ -13,7 +13,9 @@ locals {
   # Known at plan (a name, not a handle), so the customer side can be planned
   # before this role exists.
   role_arn = "arn:${local.partition}:iam::${local.account_id}:role${var.role_path}${local.role_name}"
-  tags     = merge(var.tags, { TenantId = var.tenant_id })
+  # The role's tags are also its cost allocation tags (cost.tf): TenantId and an
+  # optional CostCenter win over var.tags.
+  tags = merge(var.tags, local.cost_allocation_tags)
 
   # Region names per partition, as the AWS provider's region table
   # (aws-sdk-go-base endpoints) defines them.
@@ -81,7 +83,6 @@ locals {
   trust_actions = concat(
     ["sts:AssumeRole"],
     var.allow_source_identity ? ["sts:SetSourceIdentity"] : [],
-    var.allow_session_tags ? ["sts:TagSession"] : [],
   )
   # The distinct customer accounts of the trusted roles: the trust policy's principals.
   trusted_accounts = sort(distinct([for arn in var.trusted_principal_arns : split(":", arn)[4]]))
@@ -90,8 +91,9 @@ locals {
   # Inline policies of a role share one 10,240-character quota (IAM and STS quotas).
   permissions_policy_limit = 10240
   # The application profile's policy is known after apply; its three statements
-  # with ARNs of the longest forms stay under this bound.
-  application_policy_budget = local.profile == null ? 0 : 1500
+  # with ARNs of the longest forms stay under this bound, plus the guard statements
+  # it includes (guardrail.tf).
+  application_policy_budget = local.profile == null ? 0 : 1500 + length(data.aws_iam_policy_document.guards.minified_json)
   permissions_policy_length = length(join("", data.aws_iam_policy_document.bedrock[*].minified_json)) + local.application_policy_budget
   arn_partitions = distinct(concat(
     [for arn in var.trusted_principal_arns : split(":", arn)[1]],
@@ -156,6 +158,61 @@ data "aws_iam_policy_document" "trust" {
       }
     }
   }
+
+  # Session tags (sts:TagSession) in a statement of their own: the same callers, and
+  # only this tenant's cost allocation tags with this tenant's values, so a session
+  # cannot claim another tenant's TenantId or cost centre (cost.tf).
+  dynamic "statement" {
+    for_each = var.allow_session_tags ? [1] : []
+    content {
+      sid     = "TenantSessionTagsOnly"
+      effect  = "Allow"
+      actions = ["sts:TagSession"]
+
+      principals {
+        type        = "AWS"
+        identifiers = [for account in local.trusted_accounts : "arn:${local.partition}:iam::${account}:root"]
+      }
+
+      condition {
+        test     = "ArnEquals"
+        variable = "aws:PrincipalArn"
+        values   = var.trusted_principal_arns
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "sts:ExternalId"
+        values   = [var.external_id]
+      }
+
+      # IfExists: a session may pass any of its tags; each one it passes must hold
+      # this tenant's value, and aws:TagKeys admits no other key.
+      dynamic "condition" {
+        for_each = local.cost_allocation_tags
+        content {
+          test     = "StringEqualsIfExists"
+          variable = "aws:RequestTag/${condition.key}"
+          values   = [condition.value]
+        }
+      }
+
+      condition {
+        test     = "ForAllValues:StringEquals"
+        variable = "aws:TagKeys"
+        values   = keys(local.cost_allocation_tags)
+      }
+
+      dynamic "condition" {
+        for_each = var.principal_org_id == null ? [] : [var.principal_org_id]
+        content {
+          test     = "StringEquals"
+          variable = "aws:PrincipalOrgID"
+          values   = [condition.value]
+        }
+      }
+    }
+  }
 }
 
 # --- permissions ------------------------------------------------------------------
@@ -165,6 +222,8 @@ data "aws_iam_policy_document" "trust" {
 # bedrock:InvokeModel action").
 data "aws_iam_policy_document" "bedrock" {
   count = local.exclusive ? 0 : 1
+  # The API-key and guardrail statements (guardrail.tf).
+  source_policy_documents = [data.aws_iam_policy_document.guards.json]
 
   statement {
     sid       = "InvokeFoundationModelsInAllowedRegions"
@@ -227,6 +286,8 @@ data "aws_iam_policy_document" "bedrock" {
 # only Bedrock access, so every call is attributed to the tenant's profile.
 data "aws_iam_policy_document" "application_profile" {
   count = local.profile == null ? 0 : 1
+  # The API-key and guardrail statements (guardrail.tf).
+  source_policy_documents = [data.aws_iam_policy_document.guards.json]
 
   statement {
     sid       = "InvokeTheTenantsApplicationProfile"
@@ -288,6 +349,12 @@ resource "aws_iam_role" "this" {
   tags                 = local.tags
 
   lifecycle {
+    precondition {
+      # IAM allows 2-1224 characters of [\w+=,.@:/-] for sts:ExternalId (STS AssumeRole API
+      # reference); a short one is guessable. Sensitive: the message never shows the value.
+      condition     = length(var.external_id) >= 16 && length(var.external_id) <= 1224 && can(regex("^[A-Za-z0-9_+=,.@:/-]+$", var.external_id))
+      error_message = "external_id must be 16-1224 characters of letters, digits and _+=,.@:/- (IAM allows 2 characters, but a short external id is guessable)."
+    }
     precondition {
       condition     = contains(keys(local.region_patterns), local.partition)
       error_message = "The provider's partition is ${local.partition}; this module supports aws, aws-cn and aws-us-gov."

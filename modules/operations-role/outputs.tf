@@ -36,3 +36,23 @@ output "system_inference_profile_arns" {
     if split(":", p.arn)[3] == local.region
   }
 }
+
+output "guardrail_arn" {
+  description = "ARN (without version) of the guardrail every call of the tenant must name, or null: the customer-invoker module's guardrail_arn. Known after apply when the module creates the guardrail."
+  value       = local.guardrail_arn
+}
+
+output "guardrail_version" {
+  description = "The guardrail version the role's IAM condition requires, or null: the customer-invoker module's guardrail_version."
+  value       = local.guardrail_version
+}
+
+output "cost_allocation_tags" {
+  description = "The role's cost allocation tags (TenantId, CostCenter): activate these keys in Billing > Cost allocation tags to see the tenant's Bedrock cost in Cost Explorer and CUR 2.0."
+  value       = local.cost_allocation_tags
+}
+
+output "budget_name" {
+  description = "Name of the tenant's AWS Budgets budget, or null."
+  value       = one(aws_budgets_budget.tenant[*].name)
+}

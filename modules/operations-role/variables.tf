@@ -61,13 +61,10 @@ variable "trusted_principal_arns" {
 
 variable "external_id" {
   type        = string
-  description = "The sts:ExternalId the tenant's workloads must present (confused-deputy protection). Share it with the tenant's customer-invoker deployment only."
+  description = "The sts:ExternalId the tenant's workloads must present (confused-deputy protection): 16-1224 characters of letters, digits and _+=,.@:/-. Share it with the tenant's customer-invoker deployment only."
   sensitive   = true
-
-  validation {
-    condition     = length(var.external_id) >= 16 && length(var.external_id) <= 1224 && can(regex("^[A-Za-z0-9_+=,.@:/-]+$", var.external_id))
-    error_message = "external_id must be 16-1224 characters of letters, digits and _+=,.@:/- (IAM allows 2 characters, but a short external id is guessable)."
-  }
+  # Checked by a precondition, not a validation block: Terraform (1.11) prints the value of a
+  # sensitive variable that fails its validation ("var.external_id is ..."), a precondition does not.
 }
 
 variable "allowed_model_ids" {
@@ -179,7 +176,7 @@ variable "allow_source_identity" {
 
 variable "allow_session_tags" {
   type        = bool
-  description = "Also allow sts:TagSession, so callers can pass session tags (e.g. for attribute-based access control)."
+  description = "Also allow sts:TagSession, restricted to this tenant's cost allocation tags with this tenant's values (TenantId = tenant_id, and CostCenter = cost_center when set; aws:RequestTag and aws:TagKeys conditions), so a session can carry them into the operations account's billing data but never claim another tenant's."
   default     = false
 }
 
@@ -239,5 +236,164 @@ variable "tags" {
       length(key) >= 1 && length(key) <= 128 && length(value) <= 256 && !startswith(lower(key), "aws:")
     ])
     error_message = "tags: keys must be 1-128 characters and not start with aws: (reserved for AWS), values at most 256 characters."
+  }
+}
+
+variable "guardrail" {
+  type = object({
+    arn     = optional(string)
+    version = optional(string)
+    create = optional(object({
+      blocked_input_message  = optional(string, "Sorry, this request is not allowed.")
+      blocked_output_message = optional(string, "Sorry, this answer is not allowed.")
+      denied_topics = optional(list(object({
+        name       = string
+        definition = string
+        examples   = optional(list(string), [])
+      })), [])
+      content_filters = optional(map(string), {})
+      denied_words    = optional(list(string), [])
+      pii_entities    = optional(map(string), {})
+    }))
+  })
+  description = <<-EOT
+    When set, the tenant's role may invoke models only with this Amazon Bedrock guardrail (an explicit Deny of bedrock:InvokeModel* unless bedrock:GuardrailIdentifier is the guardrail's ARN:version, plus bedrock:ApplyGuardrail on it), so the tenant cannot drop it by editing its environment. Give exactly one of:
+    - arn + version: an existing guardrail of the operations account (arn:<partition>:bedrock:<region>:<account>:guardrail/<id>) and a numbered version (1-99999999; not DRAFT, which changes with every edit, so pinning it pins nothing).
+    - create: a guardrail created by this module, with a version of its own (a new one whenever it changes): denied_topics (1-30 of name, definition, up to 5 examples), content_filters (category => strength: SEXUAL, VIOLENCE, HATE, INSULTS, MISCONDUCT, PROMPT_ATTACK => NONE, LOW, MEDIUM, HIGH), denied_words, pii_entities (Bedrock PII type => BLOCK or ANONYMIZE), blocked_input_message and blocked_output_message (1-500 characters).
+    allowed_regions must then be exactly the guardrail's Region. Pass guardrail_arn and guardrail_version (outputs) to the customer-invoker.
+  EOT
+  default     = null
+
+  validation {
+    condition     = var.guardrail == null || ((try(var.guardrail.arn, null) != null) != (try(var.guardrail.create, null) != null))
+    error_message = "guardrail: give exactly one of arn (with version) or create."
+  }
+
+  validation {
+    # Bedrock API: guardrail ARNs are arn:<partition>:bedrock:<region>:<12 digits>:guardrail/<[a-z0-9]+>.
+    condition     = try(var.guardrail.arn, null) == null || can(regex("^arn:(aws|aws-cn|aws-us-gov):bedrock:[a-z]{2}(-[a-z]+)+-[0-9]+:[0-9]{12}:guardrail/[a-z0-9]+$", var.guardrail.arn))
+    error_message = "guardrail.arn must be a guardrail ARN without version, arn:<partition>:bedrock:<region>:<account>:guardrail/<id> (lower-case id); give the version in guardrail.version."
+  }
+
+  validation {
+    condition     = try(var.guardrail.arn, null) == null || can(regex("^[1-9][0-9]{0,7}$", var.guardrail.version))
+    error_message = "guardrail.version must be a numbered guardrail version (1-99999999) with guardrail.arn; DRAFT is refused because it changes with every edit of the guardrail, so the IAM condition would pin nothing."
+  }
+
+  validation {
+    condition     = try(var.guardrail.create, null) == null || try(var.guardrail.version, null) == null
+    error_message = "guardrail.version must not be set with guardrail.create: the module creates the version (and a new one whenever the guardrail changes)."
+  }
+
+  validation {
+    condition = try(var.guardrail.create, null) == null ? true : (
+      length(var.guardrail.create.denied_topics) + length(var.guardrail.create.content_filters) + length(var.guardrail.create.denied_words) + length(var.guardrail.create.pii_entities) > 0
+    )
+    error_message = "guardrail.create must configure at least one policy: denied_topics, content_filters, denied_words or pii_entities."
+  }
+
+  validation {
+    # Bedrock CreateGuardrail: GuardrailContentFilterType and GuardrailFilterStrength.
+    condition = try(var.guardrail.create, null) == null ? true : alltrue([
+      for category, strength in var.guardrail.create.content_filters :
+      contains(["SEXUAL", "VIOLENCE", "HATE", "INSULTS", "MISCONDUCT", "PROMPT_ATTACK"], category) && contains(["NONE", "LOW", "MEDIUM", "HIGH"], strength)
+    ])
+    error_message = "guardrail.create.content_filters must map categories SEXUAL, VIOLENCE, HATE, INSULTS, MISCONDUCT or PROMPT_ATTACK to a strength NONE, LOW, MEDIUM or HIGH."
+  }
+
+  validation {
+    # Bedrock CreateGuardrail: GuardrailPiiEntityType and GuardrailSensitiveInformationAction.
+    condition = try(var.guardrail.create, null) == null ? true : alltrue([
+      for type, action in var.guardrail.create.pii_entities :
+      contains(["ADDRESS", "AGE", "AWS_ACCESS_KEY", "AWS_SECRET_KEY", "CA_HEALTH_NUMBER", "CA_SOCIAL_INSURANCE_NUMBER", "CREDIT_DEBIT_CARD_CVV", "CREDIT_DEBIT_CARD_EXPIRY", "CREDIT_DEBIT_CARD_NUMBER", "DRIVER_ID", "EMAIL", "INTERNATIONAL_BANK_ACCOUNT_NUMBER", "IP_ADDRESS", "LICENSE_PLATE", "MAC_ADDRESS", "NAME", "PASSWORD", "PHONE", "PIN", "SWIFT_CODE", "UK_NATIONAL_HEALTH_SERVICE_NUMBER", "UK_NATIONAL_INSURANCE_NUMBER", "UK_UNIQUE_TAXPAYER_REFERENCE_NUMBER", "URL", "USERNAME", "US_BANK_ACCOUNT_NUMBER", "US_BANK_ROUTING_NUMBER", "US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER", "US_PASSPORT_NUMBER", "US_SOCIAL_SECURITY_NUMBER", "VEHICLE_IDENTIFICATION_NUMBER"], type) && contains(["BLOCK", "ANONYMIZE"], action)
+    ])
+    error_message = "guardrail.create.pii_entities must map Bedrock PII entity types (e.g. EMAIL, PHONE, US_SOCIAL_SECURITY_NUMBER, CREDIT_DEBIT_CARD_NUMBER; see GuardrailPiiEntityType) to BLOCK or ANONYMIZE."
+  }
+
+  validation {
+    # Bedrock CreateGuardrail: at most 30 topics; name 1-100 of [0-9a-zA-Z-_ !?.]; definition 1-200; at most 5 examples of 1-100 characters.
+    condition = try(var.guardrail.create, null) == null ? true : length(var.guardrail.create.denied_topics) <= 30 && alltrue([
+      for topic in var.guardrail.create.denied_topics :
+      can(regex("^[0-9a-zA-Z_ !?.-]{1,100}$", topic.name)) && length(topic.definition) >= 1 && length(topic.definition) <= 200 && length(topic.examples) <= 5 && alltrue([for example in topic.examples : length(example) >= 1 && length(example) <= 100])
+    ])
+    error_message = "guardrail.create.denied_topics: at most 30 topics, each named with 1-100 letters, digits, spaces and -_!?., defined in 1-200 characters, with at most 5 examples of 1-100 characters."
+  }
+
+  validation {
+    # Bedrock CreateGuardrail: blockedInputMessaging and blockedOutputsMessaging are 1-500 characters; at most 10,000 words.
+    condition = try(var.guardrail.create, null) == null ? true : (
+      length(var.guardrail.create.blocked_input_message) >= 1 && length(var.guardrail.create.blocked_input_message) <= 500
+      && length(var.guardrail.create.blocked_output_message) >= 1 && length(var.guardrail.create.blocked_output_message) <= 500
+      && length(var.guardrail.create.denied_words) <= 10000 && alltrue([for word in var.guardrail.create.denied_words : length(trimspace(word)) > 0])
+    )
+    error_message = "guardrail.create: blocked_input_message and blocked_output_message must be 1-500 characters, and denied_words at most 10,000 non-blank words."
+  }
+}
+
+variable "cost_center" {
+  type        = string
+  description = "A cost centre for the tenant, added to the role's tags as CostCenter (and allowed as the only other session tag): a billing dimension beside TenantId once activated as a cost allocation tag. null: no CostCenter tag."
+  default     = null
+
+  validation {
+    # Tag values: up to 256 characters of letters, digits, spaces and _.:/=+-@ (Tagging AWS resources).
+    condition     = var.cost_center == null || can(regex("^[\\p{L}\\p{Z}\\p{N}_.:/=+@-]{1,256}$", var.cost_center))
+    error_message = "cost_center must be 1-256 characters of letters, digits, spaces and _.:/=+-@ (the tag value rule)."
+  }
+}
+
+variable "monthly_budget_usd" {
+  type        = number
+  description = "When set, an AWS Budgets cost budget of this many USD per month for the tenant, filtered on its TenantId cost allocation tag, notifying at each of budget_notification_fractions of actual spend. The tag must be activated in Billing (README)."
+  default     = null
+
+  validation {
+    condition     = var.monthly_budget_usd == null || try(var.monthly_budget_usd > 0, false)
+    error_message = "monthly_budget_usd must be greater than 0 (or null for no budget)."
+  }
+}
+
+variable "budget_notification_fractions" {
+  type        = list(number)
+  description = "Fractions of monthly_budget_usd at which AWS Budgets notifies, e.g. [0.8, 1] for 80 % and 100 % of actual spend."
+  default     = [0.8, 1]
+
+  validation {
+    # AWS Budgets allows at most 5 notifications per budget.
+    condition     = length(var.budget_notification_fractions) >= 1 && length(var.budget_notification_fractions) <= 5 && length(distinct(var.budget_notification_fractions)) == length(var.budget_notification_fractions) && alltrue([for fraction in var.budget_notification_fractions : fraction > 0 && fraction <= 10])
+    error_message = "budget_notification_fractions must hold 1 to 5 distinct fractions (AWS Budgets allows 5 notifications per budget), each greater than 0 and at most 10."
+  }
+}
+
+variable "budget_notification_emails" {
+  type        = list(string)
+  description = "Email addresses AWS Budgets notifies (at most 10 per notification)."
+  default     = []
+
+  validation {
+    condition     = length(var.budget_notification_emails) <= 10 && alltrue([for email in var.budget_notification_emails : can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", email))])
+    error_message = "budget_notification_emails must be at most 10 email addresses."
+  }
+}
+
+variable "budget_notification_sns_topic_arns" {
+  type        = list(string)
+  description = "SNS topics AWS Budgets notifies (at most one per notification; its policy must let budgets.amazonaws.com publish)."
+  default     = []
+
+  validation {
+    condition     = length(var.budget_notification_sns_topic_arns) <= 1 && alltrue([for arn in var.budget_notification_sns_topic_arns : can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$", arn))])
+    error_message = "budget_notification_sns_topic_arns must hold at most one SNS topic ARN (AWS Budgets allows one SNS subscriber per notification)."
+  }
+}
+
+variable "budget_tag_key_prefix" {
+  type        = string
+  description = "How the budget's cost filter names the TenantId cost allocation tag: \"user:\" for a user-defined tag (the AWS Budgets TagKeyValue form user:<key>$<value>). Change it only if Billing shows the activated key under another prefix."
+  default     = "user:"
+
+  validation {
+    condition     = can(regex("^[A-Za-z][A-Za-z0-9/]*:$", var.budget_tag_key_prefix))
+    error_message = "budget_tag_key_prefix must be a prefix ending in ':', like user:."
   }
 }

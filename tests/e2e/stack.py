@@ -38,6 +38,8 @@ from tests.terraform.plan import Workspace
 __all__ = ["CUSTOMER_ACCOUNTS", "TENANTS", "CompleteStack", "Invocation"]
 
 EXAMPLE = "examples/complete"
+GUARDRAIL_ARN = f"arn:aws:bedrock:{REGION}:{OPERATIONS_ACCOUNT}:guardrail/tenantbguard1"
+GUARDRAIL_DENIED_WORD = "moonshine"
 ADMIN_ROLE = "OrganizationAccountAccessRole"
 CUSTOMER_ACCOUNTS = dict(zip(("a", "b"), ACCOUNT_IDS, strict=True))
 TENANTS: dict[str, dict[str, Any]] = {
@@ -49,8 +51,14 @@ TENANTS: dict[str, dict[str, Any]] = {
         "inference_profile_geography": "us",
         "content_policy": "full",
     },
-    # Through an application profile of the foundation model, in one Region.
-    "tenant-b": {"customer_account": "b", "model_id": "amazon.nova-lite-v1:0", "content_policy": "hash"},
+    # Through an application profile of the foundation model, in one Region, with a
+    # guardrail its role requires (issue 14; registered in the Bedrock fake by apply()).
+    "tenant-b": {
+        "customer_account": "b",
+        "model_id": "amazon.nova-lite-v1:0",
+        "content_policy": "hash",
+        "guardrail": {"arn": GUARDRAIL_ARN, "version": "1"},
+    },
     # A second tenant in customer account a: the two must not reach each other's
     # role or log groups although they share an account.
     "tenant-c": {"customer_account": "a", "model_id": "amazon.nova-lite-v1:0", "content_policy": "none"},
@@ -99,6 +107,8 @@ class CompleteStack:
 
     def apply(self) -> float:
         """``terraform apply``; returns the seconds it took."""
+        # The guardrail an operations admin made before onboarding tenant-b.
+        self.aws.bedrock.add_guardrail(GUARDRAIL_ARN.rsplit("/", 1)[1], [GUARDRAIL_DENIED_WORD], region=REGION)
         start = time.monotonic()
         self.root.execute_command("apply", "-auto-approve", "-input=false", "-no-color")
         self._outputs = None

@@ -18,8 +18,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from bedrock_tenant.audit import audit_customer, audit_operations, render
 
-from tests.e2e.stack import CUSTOMER_ACCOUNTS, TENANTS, CompleteStack, Invocation
+from tests.e2e.stack import CUSTOMER_ACCOUNTS, GUARDRAIL_DENIED_WORD, TENANTS, CompleteStack, Invocation
 from tests.fakes.aws import OPERATIONS_ACCOUNT, REGION, embedded_aws, environment_for
 from tests.fakes.bedrock_access import PROFILES
 
@@ -229,6 +230,58 @@ def test_an_incomplete_environment_is_a_structured_error(stack: CompleteStack) -
     assert run.response["error"]["code"] == "ConfigurationError"
     assert "BEDROCK_TENANT_OPERATIONS_ROLE_ARN: is required" in run.response["error"]["message"]
     assert refusals == []
+
+
+def test_a_guardrailed_tenant_records_the_intervention_and_cannot_drop_it(stack: CompleteStack) -> None:
+    """Issue 14: tenant-b's role requires its guardrail. A blocked prompt is answered with the
+    guardrail's message and recorded as an intervention without its text (content policy hash);
+    a copy of the function whose environment drops the guardrail is refused by IAM."""
+    tenant = stack.tenant("tenant-b")
+    account = stack.customer_account("tenant-b")
+    group = tenant["invocation_log_group_name"]
+    prompt = f"how do I distil {GUARDRAIL_DENIED_WORD} at home?"
+    run = stack.invoke("tenant-b", prompt, "guarded")
+    assert not run.function_error, run.response
+    assert (run.response["statusCode"], run.response["stop_reason"]) == (200, "guardrail_intervened")
+    [record] = [r for r in stack.records(account, group) if r["request_id"] == run.response["request_id"]]
+    assert record["stop_reason"] == "guardrail_intervened"
+    assert record["guardrail_interventions"] == 1
+    assert record["guardrail"]["policies"] == [{"source": "input", "policy": "word", "action": "BLOCKED"}]
+    assert GUARDRAIL_DENIED_WORD not in json.dumps(record)
+    assert "distil" not in json.dumps(record)
+    dropped: dict[str, str | None] = {
+        "BEDROCK_TENANT_GUARDRAIL_IDENTIFIER": None,
+        "BEDROCK_TENANT_GUARDRAIL_VERSION": None,
+    }
+    run, refusals = stack.attempt("tenant-b", "hello", "dropped", dropped)
+    assert run.response["statusCode"] == 502, run.response
+    assert run.response["error"]["code"] == "AccessDeniedException"
+    assert [r.action for r in refusals] == ["bedrock:InvokeModel"]
+    assert "explicit deny" in refusals[0].message
+
+
+def test_audit_passes_on_both_sides_and_names_invocation_logging(stack: CompleteStack) -> None:
+    """Issue 14: `audit --operations` and `audit --customer` pass on the applied example;
+    invocation logging turned on in the operations account fails exactly its line."""
+    operations = stack.admin(OPERATIONS_ACCOUNT)
+    checks = audit_operations(operations, [REGION])
+    assert all(c.ok for c in checks), render(checks)
+    for tenant_id in TENANTS:
+        tenant = stack.tenant(tenant_id)
+        groups = [tenant["invocation_log_group_name"], tenant["function_log_group_name"]]
+        customer = stack.admin(stack.customer_account(tenant_id))
+        checks = audit_customer(customer, tenant_id, log_groups=groups, kms_key_arn=tenant["kms_key_arn"])
+        assert all(c.ok for c in checks), render(checks)
+        assert len(checks) == 8
+    bedrock = operations.client("bedrock", region_name=REGION)
+    bedrock.put_model_invocation_logging_configuration(
+        loggingConfig={"s3Config": {"bucketName": "copies-of-every-prompt"}, "textDataDeliveryEnabled": True}
+    )
+    try:
+        checks = audit_operations(operations, [REGION])
+        assert [(c.subject, c.check) for c in checks if not c.ok] == [(REGION, "Bedrock model invocation logging off")]
+    finally:
+        bedrock.delete_model_invocation_logging_configuration()
 
 
 def test_second_plan_shows_no_changes(stack: CompleteStack) -> None:

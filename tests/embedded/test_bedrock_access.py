@@ -171,9 +171,13 @@ def test_an_application_profile_of_a_foundation_model_stays_in_its_region(aws: E
 
 
 def test_a_guardrail_condition_refuses_calls_without_that_guardrail(aws: EmbeddedAws) -> None:
-    guardrail = f"arn:aws:bedrock:{REGION}:{OPERATIONS_ACCOUNT}:guardrail/gr1abc"
+    guardrail = aws.bedrock.add_guardrail("gr1abc", ["forbidden"], versions=("1", "2")).arn
     client = runtime(
-        aws, policy(allow(fm(REGION), Condition={"StringEquals": {"bedrock:GuardrailIdentifier": f"{guardrail}:1"}}))
+        aws,
+        policy(
+            allow(fm(REGION), Condition={"StringEquals": {"bedrock:GuardrailIdentifier": f"{guardrail}:1"}}),
+            {"Effect": "Allow", "Action": "bedrock:ApplyGuardrail", "Resource": guardrail},
+        ),
     )
     refused(lambda: converse(client, MODEL))
     refused(lambda: converse(client, MODEL, guardrailConfig={"guardrailIdentifier": "gr1abc", "guardrailVersion": "2"}))

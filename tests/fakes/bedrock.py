@@ -23,6 +23,18 @@ caller's identity policies, read from the embedded IAM, must allow each request
 the call makes, or it is refused with ``AccessDeniedException`` and not served
 (``authorizer.refusals`` records it). Each served call records the Region it was
 routed to.
+
+Guardrails: ``add_guardrail`` registers one with denied words. A Converse or
+ConverseStream call that names it (``guardrailConfig``) needs
+``bedrock:ApplyGuardrail`` on it, and a call naming an unknown guardrail or
+version is a ``ValidationException``. A denied word in a user message (input) or in
+the answer (output) makes the guardrail intervene as Bedrock documents it: HTTP
+200, the guardrail's blocked message as the output, ``stopReason``
+``guardrail_intervened``, and with ``trace: enabled`` a ``trace.guardrail`` with the
+word policy's assessment (``inputAssessment`` keyed by guardrail id, or
+``outputAssessments`` with a list per id; Bedrock API reference, ``ConverseTrace``,
+``GuardrailTraceAssessment``, ``GuardrailWordPolicyAssessment``). InvokeModel does
+not apply guardrails here.
 """
 
 from __future__ import annotations
@@ -44,10 +56,11 @@ from .authorization import Authorizer
 from .bedrock_access import BedrockError, ModelAccess
 from .local_server import LocalServer
 
-__all__ = ["FakeBedrock", "RecordedCall", "encode_event"]
+__all__ = ["FakeBedrock", "FakeGuardrail", "RecordedCall", "encode_event"]
 
 _PATH = re.compile(r"^/model/(?P<model>[^/]+)/(?P<op>converse-stream|converse|invoke)$")
 _PROFILE_PATH = re.compile(r"^/inference-profiles/(?P<id>.+)$")
+_GUARDRAIL_MISSING = "The guardrail identifier or version provided in the request does not exist."
 _CREDENTIAL = re.compile(r"Credential=(?P<key>[^/]+)/[0-9]+/(?P<region>[a-z0-9-]+)/")
 _STATUS_OF = {
     "ThrottlingException": 429,
@@ -67,6 +80,27 @@ class RecordedCall:
     access_key_id: str | None
     body: dict[str, Any]
     region: str = "us-east-1"  # where the call was served (a profile's destination Region)
+
+
+@dataclass(slots=True)
+class FakeGuardrail:
+    """A guardrail the fake applies: a word policy (custom words, BLOCK)."""
+
+    arn: str
+    denied_words: tuple[str, ...]
+    versions: frozenset[str] = frozenset({"1"})
+    blocked_input_message: str = "Sorry, the model cannot answer this question."
+    blocked_output_message: str = "Sorry, the model cannot answer this question."
+    input_enabled: bool = True
+    output_enabled: bool = True
+
+    @property
+    def guardrail_id(self) -> str:
+        return self.arn.rsplit("/", 1)[1]
+
+    def denied_in(self, text: str) -> list[str]:
+        words = {word.strip(".,;:!?\"'()").lower() for word in text.split()}
+        return [word for word in self.denied_words if word.lower() in words]
 
 
 @dataclass(slots=True)
@@ -127,6 +161,9 @@ class FakeBedrock(LocalServer):
         self.calls: list[RecordedCall] = []
         self.profiles: dict[str, dict[str, Any]] = {}  # by ARN
         self.tags: dict[str, dict[str, str]] = {}  # by resource ARN
+        self.guardrails: dict[str, FakeGuardrail] = {}  # by ARN (no version)
+        # Model invocation logging (Put/Get/DeleteModelInvocationLoggingConfiguration), by (account, Region).
+        self.invocation_logging: dict[tuple[str, str], dict[str, Any]] = {}
         self._failures: list[_Failure] = []
         self._lock = threading.Lock()
         super().__init__(_handler_for(self), host=host, port=port)
@@ -136,8 +173,26 @@ class FakeBedrock(LocalServer):
         with self._lock:
             self._failures.append(_Failure(code, status or _STATUS_OF.get(code, 400), times))
 
+    def add_guardrail(
+        self,
+        guardrail_id: str,
+        denied_words: list[str],
+        *,
+        region: str = "us-east-1",
+        versions: tuple[str, ...] = ("1",),
+        **options: Any,
+    ) -> FakeGuardrail:
+        """Register a guardrail of the operations account that blocks ``denied_words``."""
+        arn = f"arn:aws:bedrock:{region}:{self.account_id}:guardrail/{guardrail_id}"
+        guardrail = FakeGuardrail(arn, tuple(denied_words), frozenset(versions), **options)
+        with self._lock:
+            self.guardrails[arn] = guardrail
+        return guardrail
+
     def reset(self) -> None:
         with self._lock:
+            self.invocation_logging.clear()
+            self.guardrails.clear()
             self.calls.clear()
             self._failures.clear()
             self.profiles.clear()
@@ -199,7 +254,40 @@ def _handler_for(fake: FakeBedrock) -> type[BaseHTTPRequestHandler]:
         def log_message(self, *args: Any) -> None:
             """Silence the default per-request stderr line."""
 
+        def _logging_key(self) -> tuple[str, str]:
+            credential = _CREDENTIAL.search(self.headers.get("Authorization", ""))
+            access = fake.access.authorizer
+            key = credential["key"] if credential else None
+            account = access.caller(key).account if access is not None and key else fake.account_id
+            return account, credential["region"] if credential else "us-east-1"
+
+        def _invocation_logging(self, method: str) -> None:
+            """GET/PUT/DELETE /logging/modelinvocations: the account's setting in the Region."""
+            key = self._logging_key()
+            if method == "PUT":
+                length = int(self.headers.get("Content-Length") or 0)
+                config = json.loads(self.rfile.read(length) or b"{}").get("loggingConfig", {})
+                with fake._lock:
+                    fake.invocation_logging[key] = config
+                self._json({})
+            elif method == "DELETE":
+                with fake._lock:
+                    fake.invocation_logging.pop(key, None)
+                self._json({})
+            else:
+                config = fake.invocation_logging.get(key)
+                self._json({} if config is None else {"loggingConfig": config})
+
+        def do_PUT(self) -> None:
+            if self.path.split("?")[0] == "/logging/modelinvocations":
+                self._invocation_logging("PUT")
+            else:
+                self._error(404, "UnknownOperationException", f"no route for {self.path}")
+
         def do_GET(self) -> None:
+            if self.path.split("?")[0] == "/logging/modelinvocations":
+                self._invocation_logging("GET")
+                return
             match = _PROFILE_PATH.match(self.path.split("?")[0])
             profile = fake._profile(unquote(match["id"])) if match else None
             if profile is None:
@@ -208,6 +296,9 @@ def _handler_for(fake: FakeBedrock) -> type[BaseHTTPRequestHandler]:
                 self._json(profile)
 
         def do_DELETE(self) -> None:
+            if self.path.split("?")[0] == "/logging/modelinvocations":
+                self._invocation_logging("DELETE")
+                return
             match = _PROFILE_PATH.match(self.path.split("?")[0])
             profile = fake._profile(unquote(match["id"])) if match else None
             if profile is None:
@@ -248,15 +339,22 @@ def _handler_for(fake: FakeBedrock) -> type[BaseHTTPRequestHandler]:
             except BedrockError as error:
                 self._error(error.status, error.code, error.message)
                 return
+            guardrail = None
+            if route.guardrail_arn is not None:
+                guardrail = fake.guardrails.get(route.guardrail_arn)
+                version = str((body.get("guardrailConfig") or {}).get("guardrailVersion", ""))
+                if guardrail is None or (version != "DRAFT" and version not in guardrail.versions):
+                    self._error(400, "ValidationException", _GUARDRAIL_MISSING)
+                    return
             failure = fake._record(RecordedCall(operation, model_id, access_key, body, route.region))
             if fake.latency_s:
                 time.sleep(fake.latency_s)
             if failure is not None:
                 self._error(failure.status, failure.code, f"fake {failure.code}")
             elif operation == "Converse":
-                self._json(_converse(body))
+                self._json(_converse(body, guardrail))
             elif operation == "ConverseStream":
-                self._stream(body)
+                self._stream(body, guardrail)
             else:
                 self._json(_invoke_model(body))
 
@@ -295,8 +393,8 @@ def _handler_for(fake: FakeBedrock) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(data)
 
-        def _stream(self, body: dict[str, Any]) -> None:
-            result = _converse(body)
+        def _stream(self, body: dict[str, Any], guardrail: FakeGuardrail | None) -> None:
+            result = _converse(body, guardrail)
             words = result["output"]["message"]["content"][0]["text"].split(" ")
             events = [encode_event("messageStart", {"role": "assistant"})]
             for index, word in enumerate(words):
@@ -304,7 +402,8 @@ def _handler_for(fake: FakeBedrock) -> type[BaseHTTPRequestHandler]:
                 events.append(encode_event("contentBlockDelta", {"contentBlockIndex": 0, "delta": {"text": text}}))
             events.append(encode_event("contentBlockStop", {"contentBlockIndex": 0}))
             events.append(encode_event("messageStop", {"stopReason": result["stopReason"]}))
-            events.append(encode_event("metadata", {"usage": result["usage"], "metrics": result["metrics"]}))
+            metadata: dict[str, Any] = {key: result[key] for key in ("usage", "metrics", "trace") if key in result}
+            events.append(encode_event("metadata", metadata))
             data = b"".join(events)
             self.send_response(200)
             self.send_header("Content-Type", "application/vnd.amazon.eventstream")
@@ -334,8 +433,43 @@ def _handler_for(fake: FakeBedrock) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-def _converse(body: dict[str, Any]) -> dict[str, Any]:
+def _assessment(words: list[str]) -> dict[str, Any]:
+    return {
+        "wordPolicy": {
+            "customWords": [{"match": word, "action": "BLOCKED", "detected": True} for word in words],
+            "managedWordLists": [],
+        }
+    }
+
+
+def _intervention(
+    body: dict[str, Any], guardrail: FakeGuardrail, source: str, words: list[str], model_output: str | None
+) -> dict[str, Any]:
+    """A Converse answer in which the guardrail intervened on its input or on its output."""
+    message = guardrail.blocked_input_message if source == "input" else guardrail.blocked_output_message
+    result: dict[str, Any] = {
+        "output": {"message": {"role": "assistant", "content": [{"text": message}]}},
+        "stopReason": "guardrail_intervened",
+        "usage": {"inputTokens": 0, "outputTokens": 0, "totalTokens": 0},
+        "metrics": {"latencyMs": 1},
+    }
+    if (body.get("guardrailConfig") or {}).get("trace") == "enabled":
+        trace: dict[str, Any] = {"actionReason": "Guardrail blocked."}
+        if source == "input":
+            trace["inputAssessment"] = {guardrail.guardrail_id: _assessment(words)}
+        else:
+            trace["modelOutput"] = [model_output or ""]
+            trace["outputAssessments"] = {guardrail.guardrail_id: [_assessment(words)]}
+        result["trace"] = {"guardrail": trace}
+    return result
+
+
+def _converse(body: dict[str, Any], guardrail: FakeGuardrail | None = None) -> dict[str, Any]:
     messages = body.get("messages", [])
+    if guardrail is not None and guardrail.input_enabled:
+        prompt = " ".join(_message_text(m) for m in messages if m.get("role") == "user")
+        if denied := guardrail.denied_in(prompt):
+            return _intervention(body, guardrail, "input", denied, None)
     system = " ".join(block.get("text", "") for block in body.get("system", []))
     text = answer_for(messages)
     max_tokens = body.get("inferenceConfig", {}).get("maxTokens")
@@ -345,6 +479,8 @@ def _converse(body: dict[str, Any]) -> dict[str, Any]:
         text, stop_reason = " ".join(output_words[:max_tokens]), "max_tokens"
     input_tokens = sum(_words(_message_text(m)) for m in messages) + (_words(system) if system else 0)
     output_tokens = _words(text)
+    if guardrail is not None and guardrail.output_enabled and (denied := guardrail.denied_in(text)):
+        return _intervention(body, guardrail, "output", denied, text)
     return {
         "output": {"message": {"role": "assistant", "content": [{"text": text}]}},
         "stopReason": stop_reason,

@@ -19,8 +19,12 @@ inference"):
 
 Every request also carries ``bedrock:GuardrailIdentifier`` when the call names a
 guardrail (the guardrail ARN and ``:VERSION``, as in the user guide's "Enforce
-the use of specific guardrails" examples). System profiles route round-robin
-over the destinations in ``bedrock_profiles.yaml``.
+the use of specific guardrails" examples), and the caller also needs
+``bedrock:ApplyGuardrail`` on the guardrail
+(``arn:aws:bedrock:REGION:ACCOUNT:guardrail/ID``, no version; user guide, "Set up
+permissions to use Amazon Bedrock Guardrails", permissions for invoking
+guardrails). System profiles route round-robin over the destinations in
+``bedrock_profiles.yaml``.
 """
 
 from __future__ import annotations
@@ -58,6 +62,7 @@ class Route:
     model_id: str
     region: str
     profile_arn: str | None
+    guardrail_arn: str | None = None  # the guardrail the call named, as an ARN without version
 
 
 @dataclass(frozen=True)
@@ -110,6 +115,7 @@ class ModelAccess:
         caller = self.authorizer.caller(access_key_id) if self.authorizer and access_key_id else None
         account = caller.account if caller else self.default_account
         base = caller.context(region) if caller else {}
+        guardrail_arn = None
         if guardrail is not None:
             identifier, version = guardrail
             arn = (
@@ -118,10 +124,13 @@ class ModelAccess:
                 else f"arn:aws:bedrock:{region}:{account}:guardrail/{identifier}"
             )
             base = {**base, "bedrock:GuardrailIdentifier": f"{arn}:{version}" if version else arn}
+            guardrail_arn = arn
         route, checks = self._plan(model_id, region, account, base, application_profile)
         if caller is not None:
             self._authorise(caller, _ACTIONS.get(operation, "bedrock:InvokeModel"), checks)
-        return route
+            if guardrail_arn is not None:
+                self._authorise(caller, "bedrock:ApplyGuardrail", [_Check(guardrail_arn, caller.context(region))])
+        return Route(route.model_id, route.region, route.profile_arn, guardrail_arn)
 
     def _plan(
         self,

@@ -9,6 +9,7 @@ assert subsets of values and exact counts.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import uuid
 from collections import Counter
@@ -92,6 +93,7 @@ class Workspace:
             elif source.exists():
                 shutil.copy2(source, target)
         self.environment = {**terraform_environment(), **(environment or {})}
+        self._shared: dict[str, Plan] = {}
         binary = tool("TF_BIN")
         assert binary, "no Terraform CLI: run `make setup` first"
         self.binary = binary
@@ -126,6 +128,14 @@ class Workspace:
         (directory / "plan.json").write_text(json.dumps(raw))
         return summarize(raw, directory)
 
+    def shared_plan(self, relative: str, variables: Mapping[str, Any], overrides: str | None = None) -> Plan:
+        """``plan``, made once per workspace for the same root, inputs and overrides, for
+        cases that several test files read (their sources never change during a run)."""
+        key = json.dumps([relative, variables, overrides], sort_keys=True)
+        if key not in self._shared:
+            self._shared[key] = self.plan(relative, variables, overrides)
+        return self._shared[key]
+
     def plan_error(
         self, relative: str, variables: Mapping[str, Any] | None = None, overrides: str | None = None
     ) -> str:
@@ -149,7 +159,7 @@ class LazyPlans(Mapping[str, Plan]):
     def __getitem__(self, case: str) -> Plan:
         if case not in self._plans:
             variables, overrides = self._cases[case]
-            self._plans[case] = self._workspace.plan(self._relative, variables, overrides)
+            self._plans[case] = self._workspace.shared_plan(self._relative, variables, overrides)
         return self._plans[case]
 
     def __iter__(self) -> Iterator[str]:
@@ -203,3 +213,110 @@ def locals_override(values: Mapping[str, str]) -> str:
     """An override file replacing module locals, e.g. an ARN known only after apply."""
     lines = [f"  {name} = {json.dumps(value)}" for name, value in values.items()]
     return "locals {\n" + "\n".join(lines) + "\n}\n"
+
+
+_VALIDATION_RULE = re.compile(r"This was checked by the validation rule at variables\.tf:(\d+),")
+_VARIABLE_BLOCK = re.compile(r'^variable "([\w-]+)" \{', re.MULTILINE)
+
+
+class BadInputs:
+    """Bad-input cases of one root, planned several at a time where that cannot blur
+    which input failed.
+
+    A plan costs seconds, mostly the AWS provider starting, and Terraform reports
+    every failing variable validation of a plan at once. So cases that each set one
+    variable whose validations read no variable another case of the group sets are
+    planned together, and a case is answered from the diagnostics that name its own
+    variable's validation rule (``variables.tf:<line>``). A case whose phrases are
+    not all there (a precondition, a rule that needs another input) is planned on
+    its own, so every case is still judged on an output it alone could cause.
+    """
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        relative: str,
+        base: Mapping[str, Any],
+        cases: Mapping[str, Mapping[str, Any]],
+        secrets: tuple[str, ...] = (),
+    ) -> None:
+        self._workspace, self._relative, self._base, self._cases = workspace, relative, base, cases
+        self.secrets = secrets
+        source = (workspace.directory / relative / "variables.tf").read_text()
+        self._blocks = _variable_blocks(source)
+        self._groups = self._pack()
+        self._outputs: dict[int, str] = {}
+        self.plans = 0  # how many plans ran, for the harness's own test
+
+    def _pack(self) -> list[list[str]]:
+        groups: list[list[str]] = []
+        for case, override in self._cases.items():
+            if len(override) != 1 or next(iter(override)) not in self._blocks:
+                continue
+            (name,) = override
+            for group in groups:
+                if all(self._independent(name, next(iter(self._cases[other]))) for other in group):
+                    group.append(case)
+                    break
+            else:
+                groups.append([case])
+        return [group for group in groups if len(group) > 1]
+
+    def _independent(self, one: str, other: str) -> bool:
+        return one != other and other not in self._blocks[one][2] and one not in self._blocks[other][2]
+
+    def _group_output(self, index: int) -> str:
+        if index not in self._outputs:
+            variables = dict(self._base)
+            for case in self._groups[index]:
+                variables.update(self._cases[case])
+            self._outputs[index] = self._plan_raw(variables)
+        return self._outputs[index]
+
+    def _plan_raw(self, variables: Mapping[str, Any]) -> str:
+        self.plans += 1
+        test = self._workspace.root(self._relative, variables)
+        try:
+            test.plan(output=False)
+        except tftest.TerraformTestError as exc:
+            output = " ".join(str(part) for part in exc.args)
+            for secret in self.secrets:
+                assert secret not in output, "a sensitive input appears in Terraform's output"
+            return output
+        raise PlanFailed(f"plan of {self._relative} with {variables} succeeded, expected it to fail")
+
+    def output(self, case: str, phrases: list[str]) -> str:
+        """Terraform's error text for ``case``: from its group's plan when the
+        diagnostics of its own variable hold every phrase, else from its own plan."""
+        for index, group in enumerate(self._groups):
+            if case in group:
+                (name,) = self._cases[case]
+                first, last, _ = self._blocks[name]
+                own = [
+                    error_text(diagnostic)
+                    for diagnostic in _diagnostics(self._group_output(index))
+                    if any(first <= int(line) <= last for line in _VALIDATION_RULE.findall(diagnostic))
+                ]
+                text = " ".join(own)
+                if own and all(phrase in text for phrase in phrases):
+                    return text
+        return error_text(self._plan_raw({**self._base, **self._cases[case]}))
+
+
+def _variable_blocks(source: str) -> dict[str, tuple[int, int, set[str]]]:
+    """Each variable's first and last line in variables.tf and the other variables
+    its validations read."""
+    starts = [(match.group(1), source.count("\n", 0, match.start()) + 1) for match in _VARIABLE_BLOCK.finditer(source)]
+    lines = source.splitlines()
+    blocks: dict[str, tuple[int, int, set[str]]] = {}
+    for index, (name, first) in enumerate(starts):
+        last = starts[index + 1][1] - 1 if index + 1 < len(starts) else len(lines)
+        body = "\n".join(lines[first - 1 : last])
+        blocks[name] = (first, last, set(re.findall(r"\bvar\.([\w-]+)", body)) - {name})
+    return blocks
+
+
+def _diagnostics(output: str) -> list[str]:
+    """Terraform's error output split into one text per ``Error:`` diagnostic."""
+    parts = re.split(r"^[│╷╵\s]*(?=Error: )", output, flags=re.MULTILINE)
+    return [part for part in parts if part.startswith("Error: ")]

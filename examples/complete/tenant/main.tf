@@ -27,6 +27,7 @@ module "operations_role" {
     geography = var.inference_profile_geography
   } : null
   inference_profile_geographies = var.create_inference_profile || var.inference_profile_geography == null ? [] : [var.inference_profile_geography]
+  guardrail                     = var.guardrail
   tags                          = var.tags
 }
 
@@ -46,6 +47,8 @@ module "invoker" {
     local.system_profile_id == null ? null : module.operations_role.system_inference_profile_arns[local.system_profile_id]
   )
   content_policy                 = var.content_policy
+  guardrail_arn                  = module.operations_role.guardrail_arn
+  guardrail_version              = module.operations_role.guardrail_version
   reserved_concurrent_executions = var.concurrency
   dependencies_zip_path          = var.dependencies_zip_path
   log_retention_in_days          = var.log_retention_in_days

@@ -29,6 +29,12 @@ variable "content_policy" {
   description = "What the tenant's records keep of prompts and responses."
 }
 
+variable "guardrail" {
+  type        = object({ arn = string, version = string })
+  description = "An existing guardrail of the operations account that every call of the tenant must name, or null."
+  default     = null
+}
+
 variable "concurrency" {
   type        = number
   description = "Reserved concurrency of the tenant's invoker; null: unreserved."

@@ -17,6 +17,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from . import audit, report
 from .handler import lambda_handler
 
 
@@ -66,7 +67,11 @@ def main(argv: list[str] | None = None) -> int:
     invoke.add_argument("--temperature", type=float)
     invoke.add_argument("--metadata", action="append", default=[], metavar="KEY=VALUE")
     invoke.add_argument("--request-id", default=None, help="defaults to a random UUID")
+    report.add_parser(commands)
+    audit.add_parser(commands)
     args = parser.parse_args(argv)
+    if getattr(args, "run", None) is not None:  # a subcommand module's own entry point
+        return int(args.run(args))
 
     try:
         event = _event(args)

@@ -23,8 +23,12 @@ from langchain_core.messages import BaseMessage
 from langchain_core.outputs import ChatGeneration, LLMResult
 
 from .errors import error_code, is_streaming_failure
+from .guardrail import guardrail_outcome
+from .pricing import CostEstimate, PriceTables, estimate_cost, load_price_table
+from .pricing import base_model_id as resolve_base_model
 from .records import ContentPolicy, InvocationRecord, record_content
 from .sinks import Sink
+from .usage import TokenUsage
 
 __all__ = ["InvocationLogger"]
 
@@ -41,6 +45,7 @@ class _Call:
     prompt: list[dict[str, str]]
     streaming: bool = False
     first_token_at: float | None = None
+    usage: TokenUsage | None = None  # from a streamed metadata chunk, kept if the stream then fails
 
 
 def _text(content: Any) -> str:
@@ -91,6 +96,13 @@ class InvocationLogger(BaseCallbackHandler):
         max_pending_calls: started calls remembered at most; past it the oldest
             is forgotten (counted in ``evicted_calls``), so runs that never end
             cannot grow memory without bound.
+        guardrail_configured: calls name a guardrail, so every answer's record
+            carries the ``guardrail`` member and the ``guardrail_interventions``
+            metric (0 or 1), not only the interventions.
+        base_model_id: the foundation model priced for the cost estimate; by
+            default resolved from ``model_id`` (an application inference profile
+            ARN cannot be resolved, so pass its model).
+        prices: price tables for ``estimated_cost_usd`` (default: the shipped table).
     """
 
     raise_error = False  # LangChain: never let a callback failure fail the call
@@ -108,6 +120,9 @@ class InvocationLogger(BaseCallbackHandler):
         namespace: str = "BedrockTenant",
         max_content_bytes: int = 32_768,
         max_pending_calls: int = 1024,
+        guardrail_configured: bool = False,
+        base_model_id: str | None = None,
+        prices: PriceTables | None = None,
     ) -> None:
         self.sink = sink
         self.tenant_id = tenant_id
@@ -119,6 +134,9 @@ class InvocationLogger(BaseCallbackHandler):
         self.namespace = namespace
         self.max_content_bytes = max_content_bytes
         self.max_pending_calls = max_pending_calls
+        self.guardrail_configured = guardrail_configured
+        self.base_model_id = base_model_id or resolve_base_model(model_id)
+        self.prices = prices or load_price_table()
         self.records_emitted = 0
         self.failures = 0
         self.evicted_calls = 0
@@ -158,8 +176,12 @@ class InvocationLogger(BaseCallbackHandler):
         if call is None:
             return
         call.streaming = True
-        if call.first_token_at is None and _carries_content(token, kwargs.get("chunk")):
+        chunk = kwargs.get("chunk")
+        if call.first_token_at is None and _carries_content(token, chunk):
             call.first_token_at = now
+        chunk_usage = getattr(getattr(chunk, "message", None), "usage_metadata", None)
+        if chunk_usage:  # the ConverseStream metadata event
+            call.usage = TokenUsage.from_langchain(chunk_usage)
 
     # -- end ----------------------------------------------------------------
     def on_llm_end(
@@ -202,6 +224,8 @@ class InvocationLogger(BaseCallbackHandler):
         try:
             fields = fields_of(outcome)
             response = fields.pop("response", None)
+            answer_metadata = fields.pop("answer_metadata", None)
+            usage = fields.pop("usage", None) or call.usage
             first_token = None if call.first_token_at is None else (call.first_token_at - call.started) * 1000
             record = InvocationRecord(
                 tenant_id=self.tenant_id,
@@ -216,6 +240,16 @@ class InvocationLogger(BaseCallbackHandler):
                 time_to_first_token_ms=first_token,
                 content=record_content(self.content_policy, call.prompt, response, max_bytes=self.max_content_bytes),
                 metadata=self.metadata,
+                guardrail=None
+                if answer_metadata is None
+                else guardrail_outcome(
+                    answer_metadata,
+                    configured=self.guardrail_configured,
+                    keep_matches=self.content_policy is ContentPolicy.FULL,
+                ),
+                base_model_id=self.base_model_id,
+                **({} if usage is None else usage.record_fields()),
+                **self._cost(usage).record_fields(),
                 **fields,
             )
             self.sink.emit(record.to_dict(self.namespace), record.timestamp_ms)
@@ -226,6 +260,11 @@ class InvocationLogger(BaseCallbackHandler):
             return
         with self._lock:
             self.records_emitted += 1
+
+    def _cost(self, usage: TokenUsage | None) -> CostEstimate:
+        if self.base_model_id is None:
+            return CostEstimate(None, unavailable="unresolved_inference_profile")
+        return estimate_cost(usage, model_id=self.base_model_id, region=self.region, tables=self.prices)
 
 
 def _success_fields(response: LLMResult) -> dict[str, Any]:
@@ -238,16 +277,12 @@ def _success_fields(response: LLMResult) -> dict[str, Any]:
         usage = dict(getattr(message, "usage_metadata", None) or {})
         metadata = dict(message.response_metadata or {})
         text = _text(message.content)
-    details = usage.get("input_token_details") or {}
     return {
         "status": "success",
         "response": text,
-        "input_tokens": usage.get("input_tokens"),
-        "output_tokens": usage.get("output_tokens"),
-        "total_tokens": usage.get("total_tokens"),
-        "cache_read_tokens": details.get("cache_read"),
-        "cache_write_tokens": details.get("cache_creation"),
+        "usage": TokenUsage.from_langchain(usage),
         "stop_reason": metadata.get("stopReason") or metadata.get("stop_reason"),
+        "answer_metadata": metadata,  # read for the guardrail's assessment (trace)
     }
 
 

@@ -133,6 +133,11 @@ class OperationsSession:
         core.register_component("credential_provider", CredentialResolver([_StaticProvider(credentials)]))
         self.session = boto3.Session(botocore_session=core)
 
+    @property
+    def base_session(self) -> boto3.Session:
+        """The customer-account session that calls STS."""
+        return self._base_session
+
     def client(
         self, service_name: Literal["bedrock-runtime", "bedrock"], *, region_name: str, config: Config | None = None
     ) -> Any:

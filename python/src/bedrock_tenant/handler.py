@@ -36,21 +36,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 from http import HTTPStatus
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
-from langchain_aws import ChatBedrockConverse
-from langchain_core.callbacks import BaseCallbackHandler
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
 
-from .callback import InvocationLogger
+from . import snapstart
 from .credentials import OperationsSession
 from .errors import BedrockInvocationError, BedrockTenantError, error_code
-from .model import create_chat_model
+from .pricing import load_price_table
 from .settings import Settings
 from .sinks import CloudWatchLogsSink, Sink, StdoutSink
+
+if TYPE_CHECKING:
+    from langchain_aws import ChatBedrockConverse
+    from langchain_core.callbacks import BaseCallbackHandler
+    from langchain_core.messages import BaseMessage
 
 __all__ = ["InvokeRequest", "LambdaHandler", "Runtime", "lambda_handler"]
 
@@ -108,6 +110,8 @@ class InvokeRequest(BaseModel):
         return messages
 
     def to_messages(self) -> list[BaseMessage]:
+        from langchain_core.messages import AIMessage, HumanMessage, SystemMessage  # noqa: PLC0415 - see Runtime
+
         history: list[BaseMessage] = [SystemMessage(self.system)] if self.system else []
         if self.prompt is not None:
             return [*history, HumanMessage(self.prompt)]
@@ -135,6 +139,7 @@ class Runtime:
             settings.external_id.get_secret_value(),
             session_name=f"bedrock-tenant-{settings.tenant_id}",
             source_identity=settings.source_identity,
+            tags=settings.session_tags,
             duration_seconds=settings.session_duration_seconds,
             base_session=customer,
         )
@@ -149,14 +154,23 @@ class Runtime:
             )
         else:
             sink = StdoutSink()
+        # LangChain is imported here, not at module import: `import bedrock_tenant.handler`
+        # stays light, and Lambda's init builds the runtime (LambdaHandler.prime).
+        from .model import create_chat_model  # noqa: PLC0415
+
         return cls(settings, operations, create_chat_model(settings, operations), sink)
 
 
 class LambdaHandler:
-    """Callable Lambda handler bound to a runtime (built lazily from the environment)."""
+    """Callable Lambda handler bound to a runtime (built lazily from the environment).
+
+    In Lambda the runtime is built during init (:meth:`prime`); with SnapStart it is
+    then part of the snapshot (see :mod:`bedrock_tenant.snapstart`)."""
 
     def __init__(self, runtime: Runtime | None = None) -> None:
         self._runtime = runtime
+        self._from_env = runtime is None
+        self._served = False
         self._lock = threading.Lock()
 
     @property
@@ -166,11 +180,37 @@ class LambdaHandler:
                 self._runtime = Runtime.from_settings(Settings.from_env())
             return self._runtime
 
+    def prime(self) -> None:
+        """Build the runtime and warm the request path, signing nothing: no
+        credentials are read and no role is assumed. A configuration error is left
+        for the first request to report as a structured response."""
+        try:
+            runtime = self.runtime
+            request = InvokeRequest.model_validate({"prompt": "warm", "metadata": {"warm": "1"}})
+            request.to_messages()
+            self.callbacks(runtime, request, "warm")
+            # The STS and CloudWatch Logs clients are built on the first request (building
+            # one reads credentials); what building them reads from disk is loaded now.
+            snapstart.load_service_models(runtime.operations.base_session, ("sts", "logs"))
+        except Exception as exc:  # init must not fail: the first invocation reports it, structured
+            logger.warning("could not prepare the runtime during init: %s", type(exc).__name__)
+
+    def before_snapshot(self) -> None:
+        """A runtime that served requests holds credentials: build a new one from
+        the environment (a runtime given to the constructor is the caller's)."""
+        with self._lock:
+            used, self._served = self._served, False
+            if used and self._from_env:
+                self._runtime = None
+        if used and self._from_env:
+            self.prime()
+
     def __call__(self, event: Any, context: Any = None) -> dict[str, Any]:
         request_id = getattr(context, "aws_request_id", None) or str(uuid.uuid4())
         shape = _shape_of(event)
         try:
             runtime = self.runtime
+            self._served = True
         except BedrockTenantError as exc:
             logger.error("configuration error: %s", exc.message)
             return _respond(shape, event, exc.status, _error_body(request_id, exc.code, exc.message))
@@ -191,6 +231,8 @@ class LambdaHandler:
     def callbacks(self, runtime: Runtime, request: InvokeRequest, request_id: str) -> list[BaseCallbackHandler]:
         """The LangChain callbacks of one invocation: the invocation logger.
         Subclasses may add their own (or, as the benchmarks do, replace it)."""
+        from .callback import InvocationLogger  # noqa: PLC0415 - see Runtime.from_settings
+
         settings = runtime.settings
         return [
             InvocationLogger(
@@ -203,6 +245,9 @@ class LambdaHandler:
                 metadata=request.metadata,
                 namespace=settings.metric_namespace,
                 max_content_bytes=settings.max_content_bytes,
+                guardrail_configured=settings.guardrail is not None,
+                base_model_id=settings.model_id,
+                prices=load_price_table(settings.price_table_path),
             )
         ]
 
@@ -345,3 +390,6 @@ def _respond(shape: _Shape, event: Any, status: int, payload: dict[str, Any]) ->
 
 
 lambda_handler = LambdaHandler()
+snapstart.register_hooks(lambda_handler)
+if snapstart.in_lambda_init():  # init builds the runtime (with SnapStart: into the snapshot)
+    lambda_handler.prime()

@@ -37,7 +37,7 @@ import weakref
 from types import FrameType
 from typing import Any, Protocol
 
-__all__ = ["SHUTDOWN_FLUSH_SECONDS", "Stoppable", "flush_all", "register"]
+__all__ = ["SHUTDOWN_FLUSH_SECONDS", "Stoppable", "after_restore", "before_snapshot", "flush_all", "register"]
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +55,12 @@ class Stoppable(Protocol):
 
     def after_fork_in_child(self) -> None:
         """Forget the parent's buffer, locks, clients and threads."""
+
+    def before_snapshot(self, timeout_s: float) -> None:
+        """Write what is buffered within ``timeout_s`` and drop clients (SnapStart)."""
+
+    def after_restore(self) -> None:
+        """Take what must be unique per environment anew (SnapStart)."""
 
 
 _live: weakref.WeakSet[Stoppable] = weakref.WeakSet()
@@ -77,6 +83,21 @@ def flush_all(timeout_s: float = SHUTDOWN_FLUSH_SECONDS) -> None:
             target.stop_flush(timeout_s)
         except Exception as exc:  # one sink must not keep the others from flushing
             logger.warning("could not flush a sink at shutdown: %s", type(exc).__name__)
+
+
+def before_snapshot(timeout_s: float = SHUTDOWN_FLUSH_SECONDS) -> None:
+    """Before a SnapStart snapshot: flush every live sink and drop its clients."""
+    for target in list(_live):
+        try:
+            target.before_snapshot(timeout_s)
+        except Exception as exc:  # one sink must not keep the others from flushing
+            logger.warning("could not prepare a sink for the snapshot: %s", type(exc).__name__)
+
+
+def after_restore() -> None:
+    """After a SnapStart restore: every live sink takes a stream and clients of its own."""
+    for target in list(_live):
+        target.after_restore()
 
 
 def _install_sigterm_handler() -> None:

@@ -66,5 +66,9 @@ def create_chat_model(settings: Settings, operations: OperationsSession, **overr
     }
     if settings.temperature is not None:
         params["temperature"] = settings.temperature
+    if settings.guardrail is not None:
+        # Every call names the tenant's guardrail: the operations role may invoke
+        # models only with it (IAM condition bedrock:GuardrailIdentifier).
+        params["guardrail_config"] = settings.guardrail.converse_config()
     params.update(overrides)
     return ChatBedrockConverse(**params)

@@ -39,7 +39,7 @@ __all__ = [
     "utf8",
 ]
 
-SCHEMA_VERSION = "2"  # 2: `truncated_fields` (paths) replaces the `content_truncated` flag
+SCHEMA_VERSION = "3"  # changelog: docs/record-schema.md
 
 # One CloudWatch Logs event is at most 256 KiB including 26 bytes of per-event
 # overhead (PutLogEvents: "Each log event can be no larger than 256 KB", "plus 26
@@ -58,15 +58,18 @@ _MAX_FLAGGED_PATHS = 16  # beyond this, paths are generalised (prompt.*.content)
 # a numeric field listed in the metadata.
 _METRIC_UNITS = {
     "input_tokens": "Count",
+    "uncached_input_tokens": "Count",
+    "cache_read_input_tokens": "Count",
+    "cache_creation_input_tokens": "Count",
     "output_tokens": "Count",
     "total_tokens": "Count",
-    "cache_read_tokens": "Count",
-    "cache_write_tokens": "Count",
+    "estimated_cost_usd": "None",  # an estimate in USD (CloudWatch has no currency unit)
     "latency_ms": "Milliseconds",
     "time_to_first_token_ms": "Milliseconds",
     "invocations": "Count",
     "errors": "Count",
     "throttles": "Count",
+    "guardrail_interventions": "Count",  # present when a guardrail was configured or intervened
 }
 _DIMENSIONS = ["tenant_id", "model_id"]
 
@@ -174,16 +177,25 @@ class InvocationRecord:
     parent_run_id: str | None = None
     streaming: bool = False
     time_to_first_token_ms: float | None = None
+    # Token and cost fields: usage.TokenUsage.record_fields() and
+    # pricing.CostEstimate.record_fields(); definitions in docs/record-schema.md.
     input_tokens: int | None = None
+    uncached_input_tokens: int | None = None
+    cache_read_input_tokens: int | None = None
+    cache_creation_input_tokens: int | None = None
     output_tokens: int | None = None
     total_tokens: int | None = None
-    cache_read_tokens: int | None = None
-    cache_write_tokens: int | None = None
+    base_model_id: str | None = None
+    estimated_cost_usd: float | None = None
+    price_table_version: str | None = None
+    cost_unavailable: str | None = None
     stop_reason: str | None = None
     error_type: str | None = None
     error_message: str | None = None
     content: dict[str, Any] = field(default_factory=dict)
     metadata: dict[str, str] = field(default_factory=dict)
+    # guardrail.guardrail_outcome(): {"intervened", "policies"}; None: no guardrail involved.
+    guardrail: dict[str, Any] | None = None
 
     @property
     def timestamp_ms(self) -> int:
@@ -212,10 +224,15 @@ class InvocationRecord:
             if self.time_to_first_token_ms is None
             else round(self.time_to_first_token_ms, 3),
             "input_tokens": self.input_tokens,
+            "uncached_input_tokens": self.uncached_input_tokens,
+            "cache_read_input_tokens": self.cache_read_input_tokens,
+            "cache_creation_input_tokens": self.cache_creation_input_tokens,
             "output_tokens": self.output_tokens,
             "total_tokens": self.total_tokens,
-            "cache_read_tokens": self.cache_read_tokens,
-            "cache_write_tokens": self.cache_write_tokens,
+            "base_model_id": self.base_model_id,
+            "estimated_cost_usd": self.estimated_cost_usd,
+            "price_table_version": self.price_table_version,
+            "cost_unavailable": self.cost_unavailable,
             "stop_reason": self.stop_reason,
             "error_type": self.error_type,
             "error_message": self.error_message,
@@ -223,6 +240,9 @@ class InvocationRecord:
         body.update((key, value) for key, value in optional.items() if value is not None)
         if self.metadata:
             body["metadata"] = self.metadata
+        if self.guardrail is not None:
+            body["guardrail_interventions"] = int(bool(self.guardrail.get("intervened")))
+            body["guardrail"] = self.guardrail
         body.update(self.content)
         body["_aws"] = {
             "Timestamp": self.timestamp_ms,

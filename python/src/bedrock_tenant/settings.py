@@ -10,7 +10,9 @@ Every validation error names the environment variable that feeds the field.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
@@ -18,6 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 
 from .credentials import check_session_duration
 from .errors import ConfigurationError
+from .guardrail import GuardrailConfig
+from .pricing import PriceTableError, load_price_table
 from .records import ContentPolicy
 
 __all__ = ["ENV_PREFIX", "Settings"]
@@ -32,6 +36,11 @@ _INFERENCE_PROFILE_ARN = (
     r"(application-inference-profile|inference-profile)/[A-Za-z0-9_.:-]+$"
 )
 _LOG_GROUP = r"^[A-Za-z0-9_./#-]{1,512}$"
+_TAG_TEXT = re.compile(r"^[\w\s.:/=+@-]+$")
+# Converse GuardrailConfiguration: an id or a guardrail ARN, and a version that is a
+# number from 1 or DRAFT (Bedrock API reference, API_runtime_GuardrailConfiguration).
+_GUARDRAIL_IDENTIFIER = r"^(([a-z0-9]+)|(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail/[a-z0-9]+))$"
+_GUARDRAIL_VERSION = r"^(([1-9][0-9]{0,7})|(DRAFT))$"
 # EMF dimension values (tenant_id, model_id) are CloudWatch dimension values: ASCII,
 # 1 to 1,024 characters
 # (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_Dimension.html).
@@ -68,6 +77,8 @@ class Settings(BaseModel):
     bedrock_region: Annotated[str, _field("bedrock_region", pattern=_REGION)]
     inference_profile_arn: Annotated[str | None, _field("inference_profile_arn", pattern=_INFERENCE_PROFILE_ARN)] = None
     log_group_name: Annotated[str | None, _field("log_group", pattern=_LOG_GROUP)] = None
+    # Record delivery: "cloudwatch" (PutLogEvents, confirmed, the safest: the default)
+    # or "stdout" (Lambda's log pipeline delivers it; see python/README "Delivery modes").
     sink: Annotated[Literal["cloudwatch", "stdout"], _field("sink")] = "cloudwatch"
     content_policy: Annotated[ContentPolicy, _field("content_policy")] = ContentPolicy.HASH
     max_content_bytes: Annotated[int, _field("max_content_bytes", ge=0, le=200_000)] = 32_768
@@ -78,6 +89,16 @@ class Settings(BaseModel):
     temperature: Annotated[float | None, _field("temperature", ge=0, le=1)] = None
     retry_mode: Annotated[Literal["standard", "adaptive"], _field("retry_mode")] = "standard"
     max_attempts: Annotated[int, _field("max_attempts", ge=1, le=10)] = 4
+    # A price table file (data/prices.json's format) merged over the shipped one.
+    price_table_path: Annotated[str | None, _field("price_table", min_length=1, max_length=4096)] = None
+    # Session tags passed at AssumeRole (a JSON object), e.g. {"TenantId": "acme"}: the
+    # operations role's trust policy admits only the tenant's own cost allocation tags.
+    session_tags: Annotated[dict[str, str] | None, _field("session_tags")] = None
+    guardrail_identifier: Annotated[
+        str | None, _field("guardrail_identifier", max_length=2048, pattern=_GUARDRAIL_IDENTIFIER)
+    ] = None
+    guardrail_version: Annotated[str | None, _field("guardrail_version", pattern=_GUARDRAIL_VERSION)] = None
+    guardrail_trace: Annotated[Literal["enabled", "disabled"], _field("guardrail_trace")] = "enabled"
 
     @field_validator("external_id")
     @classmethod
@@ -97,6 +118,42 @@ class Settings(BaseModel):
             raise ValueError("must not start with 'AWS/' (reserved for AWS services) or ':', nor be blank")
         return value
 
+    @field_validator("session_tags", mode="before")
+    @classmethod
+    def _session_tags_json(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                return json.loads(value)
+            except ValueError:
+                raise ValueError('must be a JSON object of tag keys to values, like {"TenantId": "acme"}') from None
+        return value
+
+    @field_validator("session_tags")
+    @classmethod
+    def _session_tag_rules(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        # STS AssumeRole Tags: at most 50; keys 1-128 and values 0-256 characters of
+        # letters, digits, spaces and _.:/=+-@ (API_AssumeRole.html, API_Tag.html).
+        if value is None:
+            return None
+        if len(value) > 50:
+            raise ValueError("holds more than the 50 session tags STS accepts")
+        for key, tag in value.items():
+            if not (_TAG_TEXT.match(key) and len(key) <= 128) or not (_TAG_TEXT.match(tag or "x") and len(tag) <= 256):
+                raise ValueError(
+                    f"tag {key[:128]!r}: keys are 1-128 and values 0-256 characters "
+                    "of letters, digits, spaces and _.:/=+-@"
+                )
+        return value
+
+    @field_validator("price_table_path")
+    @classmethod
+    def _price_table_readable(cls, value: str | None) -> str | None:
+        try:
+            load_price_table(value)
+        except PriceTableError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
     @field_validator("session_duration_seconds")
     @classmethod
     def _session_duration(cls, value: int) -> int:
@@ -107,6 +164,32 @@ class Settings(BaseModel):
         if self.sink == "cloudwatch" and not self.log_group_name:
             raise ValueError(f"{_env('log_group')} is required when {_env('sink')} is 'cloudwatch'")
         return self
+
+    @model_validator(mode="after")
+    def _session_tenant_tag_is_its_own(self) -> Settings:
+        tenant_tag = (self.session_tags or {}).get("TenantId")
+        if tenant_tag is not None and tenant_tag != self.tenant_id:
+            raise ValueError(
+                f"{_env('session_tags')}: TenantId must be this tenant's id ({_env('id')}); "
+                "the operations role refuses another tenant's tags"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _guardrail_identifier_with_version(self) -> Settings:
+        if (self.guardrail_identifier is None) != (self.guardrail_version is None):
+            raise ValueError(
+                f"{_env('guardrail_identifier')} and {_env('guardrail_version')} must be set together "
+                "(Converse needs both to apply a guardrail)"
+            )
+        return self
+
+    @property
+    def guardrail(self) -> GuardrailConfig | None:
+        """The guardrail every call names, when one is configured."""
+        if self.guardrail_identifier is None or self.guardrail_version is None:
+            return None
+        return GuardrailConfig(self.guardrail_identifier, self.guardrail_version, self.guardrail_trace == "enabled")
 
     @property
     def invocation_model_id(self) -> str:

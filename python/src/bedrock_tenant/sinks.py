@@ -201,7 +201,7 @@ class _Writer:
     def __init__(
         self,
         log_group_name: str,
-        stream_name: str,
+        stream_name: str | None,
         client_factory: Callable[[Config | None], Any],
         *,
         fallback: StdoutSink,
@@ -214,7 +214,9 @@ class _Writer:
         clock: Callable[[], float],
     ) -> None:
         self.log_group_name = log_group_name
-        self.stream_name = stream_name
+        # A name we made is made again after a SnapStart restore; a given one is kept.
+        self._own_stream_name = stream_name is None
+        self.stream_name = stream_name or _new_stream_name()
         self.stats = SinkStats()
         self._client_factory = client_factory
         self._fallback = fallback
@@ -333,6 +335,20 @@ class _Writer:
 
     def after_fork_in_child(self) -> None:
         self._reset_state()  # the parent still owns and will write the records it buffered
+
+    def before_snapshot(self, timeout_s: float) -> None:
+        self.flush(timeout_s)
+        with self._write_lock:  # clients hold credentials and pooled connections
+            self._clients = {}
+
+    def after_restore(self) -> None:
+        with self._write_lock:
+            # Every environment restored from one snapshot would otherwise write to
+            # the stream named before it, and reuse the snapshot's clients.
+            if self._own_stream_name:
+                self.stream_name = _new_stream_name()
+            self._stream_ready = False
+            self._clients = {}
 
     def _write(self, events: list[_Event], deadline: float | None) -> None:
         try:
@@ -486,6 +502,10 @@ def _run_flusher(writer_ref: weakref.ref[_Writer]) -> None:
         del writer
 
 
+def _new_stream_name() -> str:
+    return f"{datetime.now(UTC):%Y/%m/%d}/{uuid.uuid4().hex}"
+
+
 def _reason(error: Exception) -> str:
     if isinstance(error, _OutOfTime):
         return "no time left for a request"
@@ -501,7 +521,8 @@ class CloudWatchLogsSink:
             made from ``session`` with timeouts that fit each flush's deadline.
         session: the customer-account session (default: boto3's default), never
             the operations session: logs must stay in the customer's account.
-        stream_name: defaults to ``YYYY/MM/DD/<uuid>``, one per sink.
+        stream_name: defaults to ``YYYY/MM/DD/<uuid>``, one per sink, made
+            again after a SnapStart restore (a given name is kept).
         retry_mode, max_attempts: botocore retry configuration.
         max_event_bytes: the log event limit, overhead included.
         fallback: where records go when CloudWatch cannot take them (default stdout).
@@ -537,7 +558,7 @@ class CloudWatchLogsSink:
 
         self._writer = _Writer(
             log_group_name,
-            stream_name or f"{datetime.now(UTC):%Y/%m/%d}/{uuid.uuid4().hex}",
+            stream_name,
             make_client,
             fallback=fallback or StdoutSink(),
             retry_mode=retry_mode,

@@ -96,7 +96,8 @@ def test_one_record_per_call_with_usage_and_ids() -> None:
     assert record["run_id"]
     assert record["parent_run_id"] is None
     assert (record["input_tokens"], record["output_tokens"], record["total_tokens"]) == (12, 5, 17)
-    assert (record["cache_read_tokens"], record["cache_write_tokens"]) == (4, 2)
+    assert (record["cache_read_input_tokens"], record["cache_creation_input_tokens"]) == (4, 2)
+    assert record["uncached_input_tokens"] == 6  # 12 inclusive - 4 read - 2 written
     assert record["stop_reason"] == "end_turn"
     assert record["latency_ms"] >= 0
     assert record["streaming"] is False

@@ -38,6 +38,7 @@ ENVIRONMENT = {
     "BEDROCK_TENANT_METRIC_NAMESPACE",
     "BEDROCK_TENANT_MAX_TOKENS",
     "BEDROCK_TENANT_SESSION_DURATION_SECONDS",
+    "BEDROCK_TENANT_SINK",
 }
 
 
@@ -268,6 +269,7 @@ def test_dashboard_and_alarms_use_the_record_metrics(plans: LazyPlans) -> None:
     titles = [w["properties"]["title"] for w in body["widgets"]]
     assert titles == [
         "Tokens",
+        "Estimated cost (USD)",
         "Latency (ms)",
         "Model calls, errors and throttles",
         "Function invocations, errors and throttles",
@@ -276,6 +278,7 @@ def test_dashboard_and_alarms_use_the_record_metrics(plans: LazyPlans) -> None:
     assert {
         ("BedrockTenant", "input_tokens", "Sum"),
         ("BedrockTenant", "output_tokens", "Sum"),
+        ("BedrockTenant", "estimated_cost_usd", "Sum"),
         ("BedrockTenant", "latency_ms", "p50"),
         ("BedrockTenant", "latency_ms", "p95"),
         ("BedrockTenant", "errors", "Sum"),
@@ -305,7 +308,11 @@ def test_code_zip_is_reproducible_and_holds_only_the_package(workspace: Workspac
     with zipfile.ZipFile(Path(first.tfdir) / "builds" / "bedrock-tenant-acme-code.zip") as archive:
         names = archive.namelist()
     package = Path(workspace.directory) / "python" / "src"
-    expected = sorted(p.relative_to(package).as_posix() for p in package.rglob("*") if p.suffix in {".py", ".typed"})
+    expected = sorted(
+        p.relative_to(package).as_posix()
+        for p in package.rglob("*")
+        if p.suffix in {".py", ".typed"} or (p.is_file() and p.parent.name == "data")
+    )
     assert names == expected
     assert "bedrock_tenant/handler.py" in names
     assert not any("__pycache__" in name for name in names)
@@ -370,3 +377,61 @@ def test_a_source_dir_without_the_package_fails_naming_it(workspace: Workspace, 
         MODULE, {**BASE, "layer_arns": ["arn:aws:lambda:us-east-1:123456789012:layer:x:1"], "source_dir": str(tmp_path)}
     )
     assert "source_dir must be a directory holding the bedrock_tenant package" in output
+
+
+# -- SnapStart and the record delivery mode (issue 15) ---------------------------------------
+
+
+def lambda_metrics(plan: Plan) -> list[list[Any]]:
+    body = json.loads(plan.values["aws_cloudwatch_dashboard.this[0]"]["dashboard_body"])
+    return [m for w in body["widgets"] for m in w["properties"]["metrics"] if m[0] == "AWS/Lambda"]
+
+
+def test_snap_start_publishes_a_version_that_the_alias_and_the_dashboard_follow(plans: LazyPlans) -> None:
+    plan = plans["snap_start"]
+    [alias] = [c for c in plan.raw["resource_changes"] if c["address"] == "aws_lambda_alias.live[0]"]
+    # The alias points at the version this apply publishes (known only after apply).
+    assert alias["change"]["after_unknown"]["function_version"] is True
+    alias_dimensions = ["FunctionName", "bedrock-tenant-acme", "Resource", "bedrock-tenant-acme:live"]
+    assert all(m[2:6] == alias_dimensions for m in lambda_metrics(plan))
+    assert len(lambda_metrics(plan)) == 3
+    # Without it: $LATEST only, no alias, metrics of the whole function.
+    defaults = plans["defaults"]
+    assert "aws_lambda_alias.live[0]" not in defaults.values
+    assert all(m[2:4] == ["FunctionName", "bedrock-tenant-acme"] and len(m) == 5 for m in lambda_metrics(defaults))
+
+
+def test_the_log_pipeline_writes_only_the_invocation_log_group(plans: LazyPlans, iam: Iam) -> None:
+    plan = plans["lambda_log_pipeline"]
+    variables = plan.values["aws_lambda_function.this"]["environment"][0]["variables"]
+    assert variables["BEDROCK_TENANT_SINK"] == "stdout"
+    defaults = plans["defaults"].values["aws_lambda_function.this"]["environment"][0]["variables"]
+    assert defaults["BEDROCK_TENANT_SINK"] == "cloudwatch"
+    assert plan.outputs["function_log_group_name"] is None
+    assert plan.outputs["function_log_group_arn"] is None
+
+    policy = [execution_policy(plan)]
+    invocations = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/bedrock-tenant/acme/invocations"
+    function = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/lambda/bedrock-tenant-acme"
+    for action in ("logs:CreateLogStream", "logs:PutLogEvents"):  # what Lambda's pipeline does with the role
+        assert iam.allows(policy, Request(action, f"{invocations}:log-stream:2026/11/28/[$LATEST]abc")), action
+        assert not iam.allows(policy, Request(action, f"{function}:log-stream:2026/11/28/[$LATEST]abc")), action
+
+
+def test_the_log_pipeline_refuses_a_level_that_drops_the_records(workspace: Workspace) -> None:
+    variables = {
+        **BASE,
+        "layer_arns": ["arn:aws:lambda:us-east-1:123456789012:layer:x:1"],
+        "record_delivery": "lambda_log_pipeline",
+        "application_log_level": "WARN",
+    }
+    output = workspace.plan_error(MODULE, variables)
+    rule = 'record_delivery = "lambda_log_pipeline" needs application_log_level TRACE, DEBUG or INFO (it is WARN)'
+    assert rule in output
+    assert BASE["external_id"] not in output
+
+
+def test_an_unknown_delivery_mode_is_refused_naming_the_choices(workspace: Workspace) -> None:
+    variables = {**BASE, "layer_arns": ["arn:aws:lambda:us-east-1:123456789012:layer:x:1"], "record_delivery": "stdout"}
+    output = workspace.plan_error(MODULE, variables)
+    assert 'record_delivery must be "put_log_events" or "lambda_log_pipeline"' in output

@@ -113,8 +113,16 @@ def test_trust_admits_exactly_the_listed_roles_with_the_external_id(plans: LazyP
 
 
 def test_optional_trust_actions_and_organization_condition(plans: LazyPlans) -> None:
-    statement = trust(plans["permissions_boundary_and_hardening"])
-    assert as_set(statement["Action"]) == {"sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"}
+    trust_statements = statements(
+        plans["permissions_boundary_and_hardening"].values["aws_iam_role.this"]["assume_role_policy"]
+    )
+    statement = trust_statements["TenantWorkloadsWithExternalId"]
+    # sts:TagSession has its own statement, restricted to the tenant's tags (test_cost.py).
+    assert as_set(statement["Action"]) == {"sts:AssumeRole", "sts:SetSourceIdentity"}
+    assert trust_statements["TenantSessionTagsOnly"]["Action"] == "sts:TagSession"
+    assert (
+        trust_statements["TenantSessionTagsOnly"]["Condition"]["StringEquals"]["aws:PrincipalOrgID"] == "o-abcd123456"
+    )
     assert statement["Condition"]["StringEquals"] == {
         "sts:ExternalId": BASE["external_id"],
         "aws:PrincipalOrgID": "o-abcd123456",
@@ -134,7 +142,8 @@ def test_trust_policy_is_known_at_plan_and_sensitive(plans: LazyPlans) -> None:
 def test_direct_access_only_in_the_allowed_regions(plans: LazyPlans, iam: Iam) -> None:
     plan = plans["one_principal"]
     [policy] = policies(plan)
-    assert set(statements(policy)) == {"InvokeFoundationModelsInAllowedRegions"}
+    # DenyBedrockApiKeys: in every Bedrock policy of the role (guardrail.tf, issue 14).
+    assert set(statements(policy)) == {"InvokeFoundationModelsInAllowedRegions", "DenyBedrockApiKeys"}
     statement = statements(policy)["InvokeFoundationModelsInAllowedRegions"]
     assert as_set(statement["Action"]) == {INVOKE, STREAM}
     assert as_set(statement["Resource"]) == {fm(r, m) for r in ("us-east-1", "us-west-2") for m in (HAIKU, NOVA)}
@@ -310,4 +319,6 @@ def test_every_policy_is_valid_json_without_wildcard_actions(plans: LazyPlans) -
         for policy in policies(plan):
             for statement in json.loads(policy)["Statement"]:
                 assert all("*" not in action for action in as_set(statement["Action"])), case
-                assert statement["Effect"] == "Allow", case
+                # The only denies are the guards of guardrail.tf (issue 14).
+                guards = {"DenyBedrockApiKeys", "DenyInvocationsWithoutTheTenantsGuardrail"}
+                assert statement["Effect"] == "Allow" or statement["Sid"] in guards, case

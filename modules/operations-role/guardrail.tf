@@ -1,0 +1,171 @@
+# The tenant's guardrail and the statements that make it, and SigV4, the only way in.
+#
+# Both Bedrock policies of the role (bedrock-invoke and bedrock-invoke-application-profile)
+# include data.aws_iam_policy_document.guards (source_policy_documents), so the denies hold
+# whichever way the tenant reaches Bedrock.
+
+locals {
+  guardrail        = var.guardrail
+  create_guardrail = try(local.guardrail.create, null) != null
+  # An existing guardrail's ARN, or the one this module creates (known after apply;
+  # tests override these locals to render the policy at plan).
+  guardrail_arn     = local.guardrail == null ? null : (local.create_guardrail ? one(aws_bedrock_guardrail.this[*].guardrail_arn) : local.guardrail.arn)
+  guardrail_version = local.guardrail == null ? null : (local.create_guardrail ? one(aws_bedrock_guardrail_version.this[*].version) : local.guardrail.version)
+  # bedrock:GuardrailIdentifier is the guardrail ARN and its version joined by ":"
+  # (Bedrock user guide, "Enforce the use of specific guardrails in model inference
+  # requests": "arn:aws:bedrock:us-east-1:123456789012:guardrail/guardrail-id:1").
+  guardrail_identifier = local.guardrail == null ? null : "${local.guardrail_arn}:${local.guardrail_version}"
+  guardrail_name       = "${local.role_name}-guardrail"
+  invoke_actions       = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
+}
+
+data "aws_iam_policy_document" "guards" {
+  lifecycle {
+    # Guardrails are regional and belong to an account: an inference call can name
+    # only a guardrail of the caller's account in the Region it calls, so with a
+    # guardrail every call must come from that one Region.
+    precondition {
+      condition     = local.guardrail == null || local.create_guardrail || try(split(":", local.guardrail.arn)[4] == local.account_id, false)
+      error_message = "guardrail.arn must be a guardrail of the operations account (${local.account_id}): the tenant's role calls Bedrock in this account."
+    }
+    precondition {
+      condition     = local.guardrail == null || local.create_guardrail || try(split(":", local.guardrail.arn)[1] == local.partition, false)
+      error_message = "guardrail.arn must be an ARN of the provider's partition (${local.partition})."
+    }
+    precondition {
+      condition     = local.guardrail == null || alltrue([for r in var.allowed_regions : r == (local.create_guardrail ? local.region : try(split(":", local.guardrail.arn)[3], ""))])
+      error_message = "With a guardrail, allowed_regions must be exactly the guardrail's Region (${local.create_guardrail ? local.region : try(split(":", local.guardrail.arn)[3], "?")}; a created guardrail is in the provider's Region): a call names a guardrail of the Region it is made in, so calls from any other allowed Region would all be refused."
+    }
+  }
+
+  # Bedrock API keys are bearer tokens: a short-term key is minted from this role's
+  # session and keeps working without SigV4, and each endpoint has its own action, so
+  # both are denied (Bedrock user guide, "Control permissions for generating and using
+  # Amazon Bedrock API keys": bedrock:CallWithBearerToken, bedrock-mantle:CallWithBearerToken).
+  statement {
+    sid       = "DenyBedrockApiKeys"
+    effect    = "Deny"
+    actions   = ["bedrock:CallWithBearerToken", "bedrock-mantle:CallWithBearerToken"]
+    resources = ["*"]
+  }
+
+  dynamic "statement" {
+    for_each = local.guardrail == null ? [] : [1]
+    content {
+      # Naming a guardrail in an inference call needs bedrock:ApplyGuardrail on it
+      # (Bedrock user guide, "Set up permissions to use Amazon Bedrock Guardrails").
+      sid       = "ApplyTheTenantsGuardrail"
+      effect    = "Allow"
+      actions   = ["bedrock:ApplyGuardrail"]
+      resources = [local.guardrail_arn]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.guardrail == null ? [] : [1]
+    content {
+      # The user guide's example 1 ("Enforce the use of specific guardrails"): an explicit
+      # Deny of every invocation whose bedrock:GuardrailIdentifier is not this guardrail
+      # and version; StringNotEquals also matches a request without the key (no guardrail),
+      # and a Deny wins over any Allow, so a tenant cannot drop it from its environment.
+      sid       = "DenyInvocationsWithoutTheTenantsGuardrail"
+      effect    = "Deny"
+      actions   = local.invoke_actions
+      resources = ["*"]
+
+      condition {
+        test     = "StringNotEquals"
+        variable = "bedrock:GuardrailIdentifier"
+        values   = [local.guardrail_identifier]
+      }
+    }
+  }
+}
+
+resource "aws_bedrock_guardrail" "this" {
+  count = local.create_guardrail ? 1 : 0
+
+  name                      = local.guardrail_name
+  description               = "Guardrail of tenant ${var.tenant_id}"
+  blocked_input_messaging   = local.guardrail.create.blocked_input_message
+  blocked_outputs_messaging = local.guardrail.create.blocked_output_message
+  tags                      = local.tags
+
+  dynamic "topic_policy_config" {
+    for_each = length(local.guardrail.create.denied_topics) > 0 ? [1] : []
+    content {
+      dynamic "topics_config" {
+        for_each = local.guardrail.create.denied_topics
+        content {
+          name       = topics_config.value.name
+          definition = topics_config.value.definition
+          examples   = topics_config.value.examples
+          type       = "DENY"
+        }
+      }
+    }
+  }
+
+  dynamic "content_policy_config" {
+    for_each = length(local.guardrail.create.content_filters) > 0 ? [1] : []
+    content {
+      dynamic "filters_config" {
+        for_each = local.guardrail.create.content_filters
+        content {
+          type           = filters_config.key
+          input_strength = filters_config.value
+          # Bedrock refuses an output strength other than NONE for PROMPT_ATTACK, which
+          # applies to prompts only (Bedrock user guide, "Detect prompt attacks").
+          output_strength = filters_config.key == "PROMPT_ATTACK" ? "NONE" : filters_config.value
+        }
+      }
+    }
+  }
+
+  dynamic "word_policy_config" {
+    for_each = length(local.guardrail.create.denied_words) > 0 ? [1] : []
+    content {
+      dynamic "words_config" {
+        for_each = local.guardrail.create.denied_words
+        content {
+          text = words_config.value
+        }
+      }
+    }
+  }
+
+  dynamic "sensitive_information_policy_config" {
+    for_each = length(local.guardrail.create.pii_entities) > 0 ? [1] : []
+    content {
+      dynamic "pii_entities_config" {
+        for_each = local.guardrail.create.pii_entities
+        content {
+          type   = pii_entities_config.key
+          action = pii_entities_config.value
+        }
+      }
+    }
+  }
+
+  lifecycle {
+    precondition {
+      # Bedrock CreateGuardrail: name is 1-50 characters of [0-9a-zA-Z-_].
+      condition     = length(local.guardrail_name) <= 50 && can(regex("^[0-9a-zA-Z_-]+$", local.guardrail_name))
+      error_message = "The guardrail name \"${local.guardrail_name}\" (role_name_prefix + tenant_id + \"-guardrail\") must be 1-50 characters of letters, digits, - and _ (Bedrock CreateGuardrail); use a shorter role_name_prefix or tenant_id, or pass an existing guardrail.arn."
+    }
+  }
+}
+
+# A numbered, immutable version: the DRAFT changes with every update, so only a
+# version pins what the IAM condition enforces.
+resource "aws_bedrock_guardrail_version" "this" {
+  count = local.create_guardrail ? 1 : 0
+
+  guardrail_arn = aws_bedrock_guardrail.this[0].guardrail_arn
+  description   = "Enforced for tenant ${var.tenant_id} by its operations role"
+
+  lifecycle {
+    # A changed guardrail gets a new version, which the role's condition then names.
+    replace_triggered_by = [aws_bedrock_guardrail.this[0]]
+  }
+}
