@@ -50,6 +50,8 @@ class Mutant:
 
 OPERATIONS_ROLE = "modules/operations-role/main.tf"
 INVOKER = "modules/customer-invoker/main.tf"
+GUARDRAIL = "modules/operations-role/guardrail.tf"
+GUARDRAIL_TESTS = "tests/terraform/operations_role/test_guardrail.py"
 
 MUTANTS = (
     Mutant(
@@ -71,21 +73,22 @@ MUTANTS = (
     Mutant(
         "trust principal * with only the external id",
         (
-            Edit(
+            Edit(  # the AssumeRole statement's (the session-tags statement is indented deeper)
                 OPERATIONS_ROLE,
+                '    principals {\n      type        = "AWS"\n'
                 "      identifiers = [for account in local.trusted_accounts : "
                 '"arn:${local.partition}:iam::${account}:root"]',
-                """      identifiers = ["*"]""",
+                '    principals {\n      type        = "AWS"\n      identifiers = ["*"]',
             ),
             Edit(
                 OPERATIONS_ROLE,
-                """    condition {
+                """\n    condition {
       test     = "ArnEquals"
       variable = "aws:PrincipalArn"
       values   = var.trusted_principal_arns
     }
 """,
-                "",
+                "\n",
             ),
         ),
         (f"{SIMULATION}::test_only_the_trusted_role_of_the_customer_account_may_assume",),
@@ -131,8 +134,8 @@ MUTANTS = (
             ),
             Edit(
                 INVOKER,
-                """      BEDROCK_TENANT_LOG_GROUP           = local.invocation_log_group_name""",
-                """      BEDROCK_TENANT_LOG_GROUP           = "/bedrock-tenant/another-tenant/invocations\"""",
+                """      BEDROCK_TENANT_LOG_GROUP                = local.invocation_log_group_name""",
+                """      BEDROCK_TENANT_LOG_GROUP                = "/bedrock-tenant/another-tenant/invocations\"""",
             ),
         ),
         (f"{SIMULATION}::test_the_sink_may_write_its_own_log_group_and_no_other",),
@@ -182,6 +185,22 @@ MUTANTS = (
             ),
         ),
         (f"{SIMULATION}::test_the_tenants_execution_role_may_assume_its_operations_role",),
+    ),
+    Mutant(
+        "tenant roles may call Bedrock with an API key (bearer token)",
+        (
+            Edit(
+                GUARDRAIL,
+                """    actions   = ["bedrock:CallWithBearerToken", "bedrock-mantle:CallWithBearerToken"]""",
+                """    actions   = ["bedrock-mantle:CallWithBearerToken"]""",
+            ),
+        ),
+        (f"{GUARDRAIL_TESTS}::test_every_role_is_denied_bedrock_api_keys",),
+    ),
+    Mutant(
+        "guardrail deny written with ForAnyValue (a request naming no guardrail escapes it)",
+        (Edit(GUARDRAIL, '        test     = "StringNotEquals"', '        test     = "ForAnyValue:StringNotEquals"'),),
+        (f"{GUARDRAIL_TESTS}::test_models_are_invoked_only_with_the_tenants_guardrail_and_version",),
     ),
 )
 

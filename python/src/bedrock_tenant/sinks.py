@@ -459,9 +459,7 @@ class _Writer:
         try:
             self._fallback.write_lines(event.message for event in events)
         except Exception:
-            try:  # stdout is gone: stderr still reaches the function's log group
-                sys.__stderr__.write("".join(event.message + "\n" for event in events))  # type: ignore[union-attr]
-            except Exception:
+            if not _write_to_stderr(event.message for event in events):
                 self._count(lost_events=len(events))
                 return
         self._count(fallback_events=len(events), overflow_events=len(events) if overflow else 0)
@@ -601,3 +599,15 @@ class CloudWatchLogsSink:
     def close(self) -> None:
         """Flush and stop background flushing; later records are written as they come."""
         self._finalizer()
+
+
+def _write_to_stderr(lines: Iterable[str]) -> bool:
+    """The last resort when stdout is gone: stderr still reaches the function's log group."""
+    stderr = sys.__stderr__
+    if stderr is None:  # no standard error stream at all (e.g. closed by the host)
+        return False
+    try:
+        stderr.write("".join(line + "\n" for line in lines))
+    except Exception:
+        return False
+    return True

@@ -7,6 +7,7 @@ import gc
 import io
 import json
 import logging
+import sys
 import threading
 import time
 import weakref
@@ -279,16 +280,25 @@ def test_a_failure_before_any_request_still_keeps_the_records(fallback: io.Strin
     assert fallback_lines(fallback) == [{"n": 1}]
 
 
-def test_when_the_fallback_fails_too_the_loss_is_counted(caplog: pytest.LogCaptureFixture) -> None:
+@pytest.mark.parametrize("stderr_open", [True, False], ids=["stderr takes it", "stderr gone too"])
+def test_when_the_fallback_fails_stderr_takes_it_or_the_loss_is_counted(
+    stderr_open: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
     class ClosedStream(io.StringIO):
         def write(self, text: str) -> int:
             raise ValueError("I/O operation on closed file")
 
+    stderr = io.StringIO() if stderr_open else None
+    monkeypatch.setattr(sys, "__stderr__", stderr)
     logs = ScriptedLogs(put=raising(OSError("down")))
     sink = CloudWatchLogsSink("/g", client=logs, fallback=StdoutSink(ClosedStream()), flush_interval_s=None)
     sink.emit({"n": 1}, int(time.time() * 1000))
-    sink.flush()  # stderr takes it
-    assert (sink.stats.fallback_events, sink.stats.lost_events) == (1, 0)
+    sink.flush()  # never raises, whatever is gone
+    if stderr is not None:
+        assert [json.loads(line) for line in stderr.getvalue().splitlines()] == [{"n": 1}]
+        assert (sink.stats.fallback_events, sink.stats.lost_events) == (1, 0)
+    else:
+        assert (sink.stats.fallback_events, sink.stats.lost_events) == (0, 1)
 
 
 # -- emit never waits for a write; flushes keep order (point 6) -------------------
