@@ -9,9 +9,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-
 from bedrock_tenant.errors import ConfigurationError
 from bedrock_tenant.settings import Settings
+
 from tests.fakes.aws import OPERATIONS_ACCOUNT, EmbeddedAws
 from tests.python.conftest import CUSTOMER_ACCOUNTS, EXTERNAL_IDS, Tenant, operations_role_arn
 

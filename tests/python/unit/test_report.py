@@ -10,10 +10,9 @@ from typing import Any
 
 import boto3
 import pytest
-from bedrock_tenant.report import COLUMNS, aggregate, query_insights, render, usage_query
-
 from bedrock_tenant import report
 from bedrock_tenant.__main__ import main as cli
+from bedrock_tenant.report import COLUMNS, aggregate, query_insights, render, usage_query
 
 HAIKU = "anthropic.claude-3-5-haiku-20241022-v1:0"
 

@@ -14,8 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from langchain_aws import ChatBedrockConverse
-
 from bedrock_tenant import InvocationLogger
 from bedrock_tenant.errors import ConfigurationError
 from bedrock_tenant.pricing import (
@@ -28,6 +26,7 @@ from bedrock_tenant.pricing import (
 from bedrock_tenant.records import SCHEMA_VERSION
 from bedrock_tenant.settings import Settings
 from bedrock_tenant.usage import OTEL_ATTRIBUTES, TokenUsage
+from langchain_aws import ChatBedrockConverse
 
 HAIKU = "anthropic.claude-3-5-haiku-20241022-v1:0"
 # The shipped table's us-east-1 prices for HAIKU, USD per million tokens.
