@@ -20,7 +20,8 @@ EXAMPLES := $(wildcard examples/*)
 TERRAFORM_DIRS := $(MODULES) $(EXAMPLES)
 # loadgroup: a file (or, for a module's plan tests, a directory; tests/conftest.py) runs on one
 # worker, so module-scoped plans, plans shared between files and the e2e apply happen once.
-PYTEST_ARGS ?= -n 2 --dist loadgroup
+PYTEST_ARGS ?= -n 2 --dist loadgroup --durations=30
+MUTANTS_ARGS ?=
 LAYER_ZIP := build/layer/dependencies.zip
 LAYER_PYTHON ?= 3.12
 LAYER_ARCH ?= x86_64
@@ -88,7 +89,7 @@ demo: layer ## the main job: apply examples/complete against an embedded AWS, in
 	$(PYTHON) -m tools.demo
 
 mutants: ## seeded defects in the modules and package; each must make a test fail (prints the table)
-	$(PYTHON) -m tools.mutants
+	$(PYTHON) -m tools.mutants $(MUTANTS_ARGS)
 
 bench: layer ## benchmarks; prints the table and writes docs/benchmarks.md
 	$(PYTHON) -m benchmarks

@@ -14,7 +14,7 @@ locals {
   shards_file = coalesce(var.shards_file, "${path.module}/shards.yaml")
 
   # --- shards ---------------------------------------------------------------
-  shard_fields = ["account_id", "region", "terraform_role_arn"]
+  shard_fields = ["account_id", "region", "terraform_role_arn", "cloudtrail_log_group_name"]
   shards_read  = try(yamldecode(file(local.shards_file)), null)
   shards       = can(keys(local.shards_read)) ? local.shards_read : {}
   shard        = lookup(local.shards, var.shard, null)
@@ -24,8 +24,9 @@ locals {
       try(can(regex("^[0-9]{12}$", shard.account_id)), false) ? [] : ["${local.shards_file}: ${name}.account_id must be the operations account's 12-digit id, quoted"],
       try(can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]+$", shard.region)), false) ? [] : ["${local.shards_file}: ${name}.region must be a Region such as us-east-1"],
       try(shard.terraform_role_arn, null) == null || can(regex("^arn:[a-z-]+:iam::${try(shard.account_id, "")}:role/", shard.terraform_role_arn)) ? [] : ["${local.shards_file}: ${name}.terraform_role_arn must be a role ARN in account ${try(shard.account_id, "?")}"],
+      try(shard.cloudtrail_log_group_name, null) == null || can(regex("^[A-Za-z0-9_/.#-]{1,512}$", shard.cloudtrail_log_group_name)) ? [] : ["${local.shards_file}: ${name}.cloudtrail_log_group_name must be a log group name (1-512 letters, digits and _-/.#)"],
     )
-  ]) : ["${local.shards_file}: must be a YAML mapping of shard name to account_id, region and optional terraform_role_arn"]
+  ]) : ["${local.shards_file}: must be a YAML mapping of shard name to account_id, region and optional terraform_role_arn and cloudtrail_log_group_name"]
 
   # --- tenant files ---------------------------------------------------------
   tenant_fields   = ["tenant_id", "shard", "customer_account_id", "trusted_role_arns", "models", "regions", "inference_scope", "application_profile", "content_policy", "external_id_version"]
@@ -168,4 +169,14 @@ module "operations_role" {
   # No depends_on on terraform_data.shard: a failed check fails the whole plan
   # anyway, and depends_on would defer the module's data sources to apply, leaving
   # the role ARNs and trust policies unknown at plan.
+}
+
+# Refused AssumeRole calls on this shard's tenant roles, counted from the shard
+# account's CloudTrail log group when the shards file names one.
+module "operations_monitoring" {
+  source = "../../modules/operations-monitoring"
+  count  = try(local.shard.cloudtrail_log_group_name, null) == null ? 0 : 1
+
+  cloudtrail_log_group_name = local.shard.cloudtrail_log_group_name
+  tags                      = merge(var.tags, { Shard = var.shard })
 }

@@ -164,7 +164,7 @@ data "aws_iam_policy_document" "key" {
     condition {
       test     = "ArnEquals"
       variable = "kms:EncryptionContext:aws:logs:arn"
-      values   = values(local.log_group_arns)
+      values   = concat(values(local.log_group_arns), local.findings_log_group_arns)
     }
   }
 }
@@ -192,7 +192,14 @@ resource "aws_cloudwatch_log_group" "invocations" {
   name              = local.invocation_log_group_name
   retention_in_days = var.log_retention_in_days
   kms_key_id        = local.kms_key_arn
-  tags              = local.tags
+  # Explicitly Standard, which "supports all CloudWatch Logs features"; Infrequent Access
+  # supports a subset and the class cannot change after creation (CreateLogGroup API
+  # reference, logGroupClass). The metrics, alarms and dashboard need the records'
+  # embedded metric format extracted (Standard only, CloudWatch Logs user guide, "Log
+  # classes"), and readers of masked records need the Logs Insights unmask command
+  # ("Logs Insights QL commands supported in log classes": not in Infrequent Access).
+  log_group_class = "STANDARD"
+  tags            = local.tags
 
   lifecycle {
     precondition {

@@ -87,3 +87,13 @@ output "query_definition_ids" {
   description = "Ids of the saved Logs Insights usage queries, by name."
   value       = { for name, query in aws_cloudwatch_query_definition.this : name => query.query_definition_id }
 }
+
+output "data_protection_enabled" {
+  description = "Whether the invocation log group has a data protection policy masking the chosen data identifiers (data_protection; by default when content_policy is full)."
+  value       = local.data_protection
+}
+
+output "data_protection_findings_log_group_name" {
+  description = "Name of the log group receiving the data protection policy's audit findings, or null without one."
+  value       = one(aws_cloudwatch_log_group.data_protection_findings[*].name)
+}

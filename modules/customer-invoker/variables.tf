@@ -576,3 +576,42 @@ variable "session_tags" {
     error_message = "session_tags: TenantId must be tenant_id; the operations role refuses another tenant's tags."
   }
 }
+
+variable "data_protection" {
+  type = object({
+    # null: on exactly when content_policy is "full" (the only policy whose records hold text).
+    enabled = optional(bool)
+    # Managed data identifier names (EmailAddress, DriversLicense-US) or their ARNs
+    # (arn:<partition>:dataprotection::aws:data-identifier/<Name>).
+    data_identifiers = optional(list(string), ["EmailAddress", "CreditCardNumber", "CreditCardSecurityCode", "AwsSecretKey", "OpenSshPrivateKey", "PgpPrivateKey", "PkcsPrivateKey", "PuttyPrivateKey"])
+    # Write audit findings (which identifiers matched where, never the data) to a log
+    # group this module creates, encrypted with the module's key; false: no destination.
+    audit_findings = optional(bool, true)
+  })
+  description = <<-EOT
+    A CloudWatch Logs data protection policy on the invocation log group, which masks the chosen sensitive data (managed data identifiers) in the records: readers without logs:Unmask see asterisks. On by default when content_policy is "full"; set enabled to force it on or off. Masking happens at ingestion and only for events ingested after the policy exists; principals with logs:Unmask (GetLogEvents/FilterLogEvents with unmask, the Logs Insights unmask command) still read the raw data (CloudWatch Logs API reference, PutDataProtectionPolicy). data_identifiers: managed data identifier names such as EmailAddress, or region-dependent ones with their two-letter code such as DriversLicense-US, or their ARNs (CloudWatch Logs user guide, "CloudWatch Logs managed data identifiers for sensitive data types"). audit_findings: also send findings reports to the log group /aws/vendedlogs/bedrock-tenant/<function_name>/data-protection-findings (retention log_retention_in_days, the module's KMS key; a supplied kms_key_arn must then let CloudWatch Logs use it for that group too).
+  EOT
+  default     = {}
+  nullable    = false
+
+  validation {
+    condition     = length(var.data_protection.data_identifiers) > 0
+    error_message = "data_protection.data_identifiers must name at least one data identifier: a data protection policy needs one (CloudWatch Logs, PutDataProtectionPolicy)."
+  }
+
+  validation {
+    condition     = alltrue([for identifier in var.data_protection.data_identifiers : !can(regex("[*?]", identifier))])
+    error_message = "data_protection.data_identifiers must not contain wildcards (* or ?): name each managed data identifier."
+  }
+
+  validation {
+    # Names are letters; region-dependent ones end in -<ISO 3166-1 alpha-2 code>.
+    condition     = alltrue([for identifier in var.data_protection.data_identifiers : can(regex("^(arn:(aws|aws-cn|aws-us-gov):dataprotection::aws:data-identifier/)?[A-Z][A-Za-z]+(-[A-Z]{2})?$", identifier))])
+    error_message = "data_protection.data_identifiers must hold managed data identifier names (e.g. EmailAddress, DriversLicense-US) or their ARNs (arn:<partition>:dataprotection::aws:data-identifier/<Name>)."
+  }
+
+  validation {
+    condition     = length(distinct([for identifier in var.data_protection.data_identifiers : element(split("/", identifier), length(split("/", identifier)) - 1)])) == length(var.data_protection.data_identifiers)
+    error_message = "data_protection.data_identifiers must not repeat an identifier (by name or ARN)."
+  }
+}

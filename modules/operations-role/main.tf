@@ -86,6 +86,8 @@ locals {
   )
   # The distinct customer accounts of the trusted roles: the trust policy's principals.
   trusted_accounts = sort(distinct([for arn in var.trusted_principal_arns : split(":", arn)[4]]))
+  # Principals of both trust statements: the accounts, narrowed to the roles by aws:PrincipalArn.
+  trusted_account_roots = [for account in local.trusted_accounts : "arn:${local.partition}:iam::${account}:root"]
   # IAM counts a policy's length without whitespace (IAM and STS quotas).
   trust_policy_length = length(data.aws_iam_policy_document.trust.minified_json)
   # Inline policies of a role share one 10,240-character quota (IAM and STS quotas).
@@ -134,7 +136,7 @@ data "aws_iam_policy_document" "trust" {
 
     principals {
       type        = "AWS"
-      identifiers = [for account in local.trusted_accounts : "arn:${local.partition}:iam::${account}:root"]
+      identifiers = local.trusted_account_roots
     }
 
     condition {
@@ -171,7 +173,7 @@ data "aws_iam_policy_document" "trust" {
 
       principals {
         type        = "AWS"
-        identifiers = [for account in local.trusted_accounts : "arn:${local.partition}:iam::${account}:root"]
+        identifiers = local.trusted_account_roots
       }
 
       condition {

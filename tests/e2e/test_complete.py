@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from bedrock_tenant.audit import audit_customer, audit_operations, render
@@ -28,6 +29,8 @@ pytestmark = pytest.mark.e2e
 # Per tenant: role, policy and inference profile in the operations account; key, alias,
 # 2 log groups, role, policy, queue, layer, function, dashboard and 2 alarms in its own.
 RESOURCES_PER_TENANT = 15
+# content_policy full adds a data protection policy and its findings log group (issue 14).
+FULL_CONTENT_TENANTS = [tenant for tenant, spec in TENANTS.items() if spec.get("content_policy") == "full"]
 CROSS_REGION_TENANT = "tenant-a"
 DESTINATIONS = PROFILES[f"us.{TENANTS[CROSS_REGION_TENANT]['model_id']}"][REGION]
 
@@ -54,7 +57,7 @@ def invocations(stack: CompleteStack) -> dict[str, list[Invocation]]:
 
 
 def test_apply_creates_every_tenants_resources(stack: CompleteStack) -> None:
-    assert stack.resource_count() == RESOURCES_PER_TENANT * len(TENANTS)
+    assert stack.resource_count() == RESOURCES_PER_TENANT * len(TENANTS) + 2 * len(FULL_CONTENT_TENANTS)
     assert set(stack.outputs["tenants"]) == set(TENANTS)
     for tenant_id in TENANTS:
         tenant = stack.tenant(tenant_id)
@@ -93,10 +96,10 @@ def test_each_tenants_records_are_in_its_own_account_only(
 def test_content_policy_from_terraform_reaches_the_records(
     stack: CompleteStack, invocations: dict[str, list[Invocation]]
 ) -> None:
-    def records(tenant_id: str) -> list[dict[str, object]]:
+    def records(tenant_id: str) -> list[dict[str, Any]]:
         return stack.records(stack.customer_account(tenant_id), stack.tenant(tenant_id)["invocation_log_group_name"])
 
-    assert all(r["prompt"][-1]["content"].startswith("Question") for r in records("tenant-a"))  # type: ignore[index]
+    assert all(r["prompt"][-1]["content"].startswith("Question") for r in records("tenant-a"))
     hashed = records("tenant-b")
     assert all("prompt" not in r and len(str(r["prompt_sha256"])) == 64 for r in hashed)
     assert not any("Question" in json.dumps(r) for r in hashed + records("tenant-c"))
@@ -282,6 +285,33 @@ def test_audit_passes_on_both_sides_and_names_invocation_logging(stack: Complete
         assert [(c.subject, c.check) for c in checks if not c.ok] == [(REGION, "Bedrock model invocation logging off")]
     finally:
         bedrock.delete_model_invocation_logging_configuration()
+
+
+def test_only_full_content_is_masked_by_a_data_protection_policy(stack: CompleteStack) -> None:
+    """Issue 14: the full-content tenant's invocation group has the applied data protection
+    policy (masking, audit findings to its own group), read back through the Logs API; the
+    others have none; every invocation group stays in the Standard log class."""
+    assert FULL_CONTENT_TENANTS
+    for tenant_id in TENANTS:
+        group = stack.tenant(tenant_id)["invocation_log_group_name"]
+        logs = stack.admin(stack.customer_account(tenant_id)).client("logs")
+        [described] = [
+            g for g in logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"] if g["logGroupName"] == group
+        ]
+        assert described["logGroupClass"] == "STANDARD"
+        # Without a policy AWS answers without a document (the stubs type it as always there).
+        response: dict[str, Any] = dict(logs.get_data_protection_policy(logGroupIdentifier=group))
+        if tenant_id not in FULL_CONTENT_TENANTS:
+            assert "policyDocument" not in response, tenant_id
+            assert "dataProtectionStatus" not in described
+            continue
+        assert described["dataProtectionStatus"] == "ACTIVATED"
+        audit, deidentify = json.loads(response["policyDocument"])["Statement"]
+        assert deidentify["Operation"] == {"Deidentify": {"MaskConfig": {}}}
+        assert "arn:aws:dataprotection::aws:data-identifier/EmailAddress" in deidentify["DataIdentifier"]
+        findings = audit["Operation"]["Audit"]["FindingsDestination"]["CloudWatchLogs"]["LogGroup"]
+        [findings_group] = logs.describe_log_groups(logGroupNamePrefix=findings)["logGroups"]
+        assert findings_group["kmsKeyId"] == stack.tenant(tenant_id)["kms_key_arn"]
 
 
 def test_second_plan_shows_no_changes(stack: CompleteStack) -> None:

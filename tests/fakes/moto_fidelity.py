@@ -24,6 +24,8 @@ from moto.awslambda import models
 from moto.core.utils import unix_time_millis, utcnow
 from moto.logs.models import LogsBackend
 
+from .logs_data_protection import install_data_protection
+
 __all__ = ["apply_fidelity_fixes"]
 
 _REMEMBERED = ("DeadLetterConfig", "LoggingConfig")
@@ -32,6 +34,7 @@ _REMEMBERED = ("DeadLetterConfig", "LoggingConfig")
 def apply_fidelity_fixes() -> None:
     """Patch moto's Lambda model and Logs backend once per process (idempotent)."""
     _report_rejected_log_events_as_aws_does()
+    install_data_protection()  # data protection policies and log classes (logs_data_protection.py)
     function_class: Any = models.LambdaFunction
     if getattr(function_class, "_bedrock_tenant_fidelity", False):
         return

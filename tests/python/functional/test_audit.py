@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 import boto3
 import pytest
@@ -94,11 +95,11 @@ def accounts(aws: EmbeddedAws) -> Accounts:
     return Accounts(operations, customer, key_arn)
 
 
-def without_key(logs: object, name: str) -> None:
+def without_key(logs: Any, name: str) -> None:
     """The log group recreated without its KMS key (moto has no DisassociateKmsKey)."""
-    logs.delete_log_group(logGroupName=name)  # type: ignore[attr-defined]
-    logs.create_log_group(logGroupName=name)  # type: ignore[attr-defined]
-    logs.put_retention_policy(logGroupName=name, retentionInDays=365)  # type: ignore[attr-defined]
+    logs.delete_log_group(logGroupName=name)
+    logs.create_log_group(logGroupName=name)
+    logs.put_retention_policy(logGroupName=name, retentionInDays=365)
 
 
 def failed(checks: list[Check]) -> list[tuple[str, str]]:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 import boto3
 import pytest
-from bedrock_tenant import ConfigurationError, Settings
+from bedrock_tenant import ConfigurationError, OperationsSession, Settings
 from bedrock_tenant.guardrail import GuardrailConfig, guardrail_outcome
 from bedrock_tenant.model import create_chat_model
 from bedrock_tenant.records import encode_record
@@ -118,11 +118,13 @@ def test_the_chat_model_names_the_guardrail_in_every_call() -> None:
         def client(self, *args: Any, **kwargs: Any) -> Any:
             return boto3.client("bedrock-runtime", region_name="us-east-1")
 
-    model = create_chat_model(Settings.from_env(GUARDED), Operations())  # type: ignore[arg-type]
+    # A stand-in with the one method create_chat_model uses (no role to assume here).
+    operations = cast(OperationsSession, Operations())
+    model = create_chat_model(Settings.from_env(GUARDED), operations)
     assert model.guardrail_config == {"guardrailIdentifier": ARN, "guardrailVersion": "3", "trace": "enabled"}
     params = model._converse_params()
     assert params["guardrailConfig"] == {"guardrailIdentifier": ARN, "guardrailVersion": "3", "trace": "enabled"}
-    assert create_chat_model(Settings.from_env(VALID), Operations()).guardrail_config is None  # type: ignore[arg-type]
+    assert create_chat_model(Settings.from_env(VALID), operations).guardrail_config is None
 
 
 def test_the_outcome_names_each_policy_that_fired_and_its_action() -> None:

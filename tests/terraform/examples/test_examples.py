@@ -29,6 +29,8 @@ INVOKER = Counter(
 )
 ROLE = Counter({"aws_iam_role": 1, "aws_iam_role_policy": 1})
 PROFILE = Counter({"aws_bedrock_inference_profile": 1})
+# content_policy full adds customer-invoker's data protection policy and its findings log group.
+DATA_PROTECTION = Counter({"aws_cloudwatch_log_group": 1, "aws_cloudwatch_log_data_protection_policy": 1})
 
 
 def times(counts: Counter[str], n: int) -> Counter[str]:
@@ -65,7 +67,7 @@ def test_complete(workspace: Workspace, placeholder_layer_zip: str) -> None:
             "dependencies_zip_path": placeholder_layer_zip,
         },
     )
-    assert Counter(plan.counts) == times(INVOKER + ROLE + PROFILE, 3)
+    assert Counter(plan.counts) == times(INVOKER + ROLE + PROFILE, 3) + DATA_PROTECTION  # acme is full
     prefix = {
         "acme": 'module.tenants_in_account_a["acme"]',
         "globex": 'module.tenants_in_account_b["globex"]',

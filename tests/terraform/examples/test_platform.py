@@ -53,7 +53,7 @@ def write_platform(directory: Path, tenants: list[dict[str, Any]], account: str 
         yaml.safe_dump(
             {
                 "ops-1": {"account_id": account, "region": "us-east-1"},
-                "ops-2": {"account_id": account, "region": "us-east-1"},
+                "ops-2": {"account_id": account, "region": "us-east-1", "cloudtrail_log_group_name": "ops-2-trail"},
             }
         )
     )
@@ -154,7 +154,15 @@ def test_the_other_shard_plans_only_its_tenants(workspace: Workspace, platform: 
             "aws_bedrock_inference_profile": 1,
             "random_password": 2,
             "terraform_data": 1,
+            # Only ops-2 names a CloudTrail log group: refused AssumeRole calls are counted there.
+            "aws_cloudwatch_log_metric_filter": 1,
+            "aws_cloudwatch_metric_alarm": 1,
         }
+    )
+    assert plan.one("aws_cloudwatch_log_metric_filter")["log_group_name"] == "ops-2-trail"
+    assert (
+        f"arn:aws:iam::{PLAN_ACCOUNT}:role/bedrock-tenants/bedrock-tenant-*"
+        in (plan.one("aws_cloudwatch_log_metric_filter")["pattern"])
     )
     # Rotation: the file's external_id_version is the password's keeper.
     assert plan.values['random_password.external_id["umbrella"]']["keepers"] == {"version": "3"}

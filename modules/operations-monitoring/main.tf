@@ -1,0 +1,66 @@
+# Counts sts:AssumeRole calls on the tenant roles that AWS refused, from the
+# account's CloudTrail events in CloudWatch Logs, and raises an alarm: the vendor
+# sees someone knocking on a tenant's door without seeing any content.
+#
+# What CloudTrail can show here: "For cross-account role assumption requests,
+# CloudTrail does not log denied AWS STS requests in the target account's
+# CloudTrail" (IAM User Guide, "Logging IAM and AWS STS API calls with AWS
+# CloudTrail"). A customer workload refused by a tenant role's trust policy is
+# therefore logged in the customer's account only (and in the invoker's records
+# there, error_type AccessDenied); this alarm counts the refusals CloudTrail
+# delivers to the role's account: principals of this account (and of accounts
+# whose trails deliver here) trying tenant roles.
+#
+# A metric filter rather than an EventBridge rule: a rule sees the API events of
+# its own Region only (STS logs in the Region of the endpoint called), while a
+# multi-Region trail brings every Region into one log group; and a filter counts
+# without a target to run.
+
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+
+locals {
+  # Matches every role the operations-role modules create with this prefix and
+  # path; JSON filter patterns accept a trailing * in string values (CloudWatch
+  # Logs, "Using filter patterns to match terms in JSON log events":
+  # { $.sourceIPAddress != 123.123.* }).
+  tenant_role_arns = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:role${var.role_path}${var.role_name_prefix}*"
+}
+
+resource "aws_cloudwatch_log_metric_filter" "assume_role_denied" {
+  name           = var.name
+  log_group_name = var.cloudtrail_log_group_name
+  pattern = join(" && ", [
+    "{ ($.eventSource = \"sts.amazonaws.com\")",
+    "($.eventName = \"AssumeRole\")",
+    "($.errorCode = \"AccessDenied\")",
+    "($.requestParameters.roleArn = \"${local.tenant_role_arns}\") }",
+  ])
+
+  metric_transformation {
+    name      = var.name
+    namespace = var.metric_namespace
+    value     = "1"
+    # No dimension (e.g. the role ARN): CloudWatch Logs may disable a filter that
+    # produces 1,000 dimension values within an hour (PutMetricFilter), which
+    # someone probing many role names would do. CloudTrail names the role.
+    unit = "Count"
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "assume_role_denied" {
+  alarm_name          = var.name
+  alarm_description   = "AWS refused sts:AssumeRole on a tenant role (${local.tenant_role_arns}); see CloudTrail (eventName AssumeRole, errorCode AccessDenied) for the caller and the role."
+  namespace           = var.metric_namespace
+  metric_name         = aws_cloudwatch_log_metric_filter.assume_role_denied.metric_transformation[0].name
+  statistic           = "Sum"
+  period              = var.alarm_period_seconds
+  evaluation_periods  = 1
+  threshold           = var.alarm_threshold
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  # A metric filter publishes nothing while nothing matches.
+  treat_missing_data = "notBreaching"
+  alarm_actions      = var.alarm_actions
+  ok_actions         = var.ok_actions
+  tags               = var.tags
+}
