@@ -12,7 +12,9 @@
 # whose trails deliver here) trying tenant roles.
 #
 # A metric filter rather than an EventBridge rule: a rule sees the API events of
-# its own Region only (STS logs in the Region of the endpoint called), while a
+# its own Region only (EventBridge user guide, "AWS service events delivered via
+# AWS CloudTrail"; STS logs in the Region of the endpoint called, IAM User Guide
+# page above), while a
 # multi-Region trail brings every Region into one log group; and a filter counts
 # without a target to run.
 
