@@ -191,6 +191,17 @@ MUTANTS = (
         (f"{SIMULATION}::test_the_tenants_execution_role_may_assume_its_operations_role",),
     ),
     Mutant(
+        "a model call still running at the function's timeout is never recorded (no deadline watcher)",
+        (
+            Edit(
+                "python/src/bedrock_tenant/handler.py",
+                "        if remaining is not None and self._loggers:",
+                "        if remaining is None and self._loggers:",
+            ),
+        ),
+        ("tests/python/unit/test_handler_deadline.py",),
+    ),
+    Mutant(
         "tenant roles may call Bedrock with an API key (bearer token)",
         (
             Edit(

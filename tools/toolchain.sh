@@ -335,13 +335,36 @@ ensure_venv() {
   log "python: $repo_dir/.venv ($("$repo_dir/.venv/bin/python" --version))"
 }
 
+# The Python and Node installs wait on the network, the Go builds on the CPU: with
+# `all`, the former start in the background while the latter build. The sequential
+# pass then waits for them and records their results (finding them installed, or
+# installing again and failing there with the real error).
+NETWORK_STEPS=" checkov iam-evaluator venv "
+prefetch_pid=
+
+prefetch() {
+  (ensure_checkov && ensure_iam_evaluator && ensure_venv) >"$LOG_DIR/prefetch.log" 2>&1 &
+  prefetch_pid=$!
+  log "checkov, the IAM evaluator and .venv install in the background (log: $LOG_DIR/prefetch.log)"
+}
+
+await_prefetch() {
+  [[ -n $prefetch_pid ]] || return 0
+  wait "$prefetch_pid" || log "the background install failed (see $LOG_DIR/prefetch.log); installing again"
+  prefetch_pid=
+}
+
 main() {
   local steps=("$@")
   [[ ${#steps[@]} -gt 0 ]] || steps=(all)
-  [[ ${steps[0]} == all ]] && steps=(terraform providers tflint terraform-docs checkov iam-evaluator lambda-rie venv)
   load_env
+  if [[ ${steps[0]} == all ]]; then
+    steps=(terraform providers tflint terraform-docs lambda-rie checkov iam-evaluator venv)
+    prefetch
+  fi
   local step
   for step in "${steps[@]}"; do
+    [[ $NETWORK_STEPS == *" $step "* ]] && await_prefetch
     case $step in
       terraform) ensure_terraform ;;
       providers) ensure_providers ;;

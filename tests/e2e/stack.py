@@ -170,11 +170,13 @@ class CompleteStack:
         configuration = lambda_client.get_function_configuration(FunctionName=self.tenant(tenant_id)["function_name"])
         return dict(configuration["Environment"]["Variables"])
 
-    def function(self, tenant_id: str, overrides: dict[str, str | None] | None = None) -> LambdaEmulator:
+    def function(
+        self, tenant_id: str, overrides: dict[str, str | None] | None = None, timeout_s: int | None = None
+    ) -> LambdaEmulator:
         """The tenant's function running under the emulator (started once; warm after).
-        ``overrides`` change (None: remove) environment variables, for a separate,
-        tampered copy of the function."""
-        key = tenant_id + (json.dumps(overrides, sort_keys=True) if overrides else "")
+        ``overrides`` change (None: remove) environment variables and ``timeout_s`` the
+        function's timeout, for a separate, tampered copy of the function."""
+        key = tenant_id + (json.dumps([overrides, timeout_s], sort_keys=True) if overrides or timeout_s else "")
         if key not in self._functions:
             deployed = deployed_function(
                 self.customer_account(tenant_id), REGION, self.tenant(tenant_id)["function_name"]
@@ -185,7 +187,7 @@ class CompleteStack:
                     environment.pop(name, None)
                 else:
                     environment[name] = value
-            deployed = dataclasses.replace(deployed, environment=environment)
+            deployed = dataclasses.replace(deployed, environment=environment, timeout=timeout_s or deployed.timeout)
             keys = frozen_credentials(self.aws.service_session(deployed.role))
             emulator = LambdaEmulator(
                 deployed,
@@ -202,11 +204,16 @@ class CompleteStack:
         return self._functions[key]
 
     def invoke(
-        self, tenant_id: str, prompt: str, request_id: str, overrides: dict[str, str | None] | None = None
+        self,
+        tenant_id: str,
+        prompt: str,
+        request_id: str,
+        overrides: dict[str, str | None] | None = None,
+        timeout_s: int | None = None,
     ) -> Invocation:
         """Invoke the tenant's function once over the emulator's HTTP API."""
         event = {"prompt": prompt, "metadata": {"request": request_id}}
-        result = self.function(tenant_id, overrides).invoke(event)
+        result = self.function(tenant_id, overrides, timeout_s).invoke(event)
         response = result.payload if isinstance(result.payload, dict) else {"payload": result.payload}
         return Invocation(tenant_id, response, result.function_error, result.wall_seconds)
 

@@ -314,6 +314,27 @@ def test_only_full_content_is_masked_by_a_data_protection_policy(stack: Complete
         assert findings_group["kmsKeyId"] == stack.tenant(tenant_id)["kms_key_arn"]
 
 
+def test_a_model_slower_than_the_function_is_recorded_before_lambda_stops_it(stack: CompleteStack) -> None:
+    """Issue 11: Lambda stops a timed-out invocation before the model's end callback or
+    any ``finally`` runs (the emulator enforces the function's timeout as Lambda does),
+    so the call is recorded as timed out and flushed before that."""
+    tenant, timeout_s, latency_s = "tenant-b", 10, 15.0
+    group, account = stack.tenant(tenant)["invocation_log_group_name"], stack.customer_account(tenant)
+    warm = stack.invoke(tenant, "Warm up", "too-slow-warm-up", timeout_s=timeout_s)  # the cold start, untimed
+    assert warm.response.get("statusCode") == 200, warm.response
+    stack.aws.bedrock.latency_s = latency_s  # the model answers after the function's time is up
+    try:
+        run = stack.invoke(tenant, "A question the model is slow to answer", "too-slow", timeout_s=timeout_s)
+    finally:
+        stack.aws.bedrock.latency_s = 0.0
+    output = stack.function(tenant, timeout_s=timeout_s).output()[-3000:]
+    assert run.function_error, run.response  # Lambda's own timeout error, not the handler's answer
+    assert run.response["errorType"] == "Sandbox.Timedout", run.response
+    assert run.wall_seconds < latency_s, "the emulator did not stop the invocation at its timeout"
+    records = [r for r in stack.records(account, group) if r["metadata"].get("request") == "too-slow"]
+    assert [(r["status"], r["error_type"], r["errors"]) for r in records] == [("error", "FunctionTimeout", 1)], output
+
+
 def test_second_plan_shows_no_changes(stack: CompleteStack) -> None:
     refusals_before = len(stack.aws.authorizer.refusals)
     assert stack.plan_has_changes() is False

@@ -235,7 +235,14 @@ class LambdaEmulator:
         finally:
             connection.close()
         elapsed = time.monotonic() - start
-        payload = json.loads(raw) if raw else None
+        try:
+            payload = json.loads(raw) if raw else None
+        except ValueError:
+            # The emulator answers an invocation it stopped (e.g. at the function's timeout) in
+            # plain text; Lambda answers with the error object, which is what callers get here.
+            text = raw.decode(errors="replace").strip()
+            error_type = "Sandbox.Timedout" if "timed out" in text.lower() else "Runtime.Unknown"
+            payload = {"errorType": error_type, "errorMessage": text}
         if isinstance(payload, Mapping) and {"errorType", "errorMessage"} <= set(payload):
             function_error = True
         return Invocation(status, payload, function_error, elapsed)

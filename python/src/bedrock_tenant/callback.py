@@ -37,6 +37,8 @@ logger = logging.getLogger(__name__)
 _ROLES = {"human": "user", "ai": "assistant", "system": "system", "tool": "tool"}
 _MAX_ERROR_MESSAGE = 1024
 _MAX_FAILURE_REASON = 200
+# error_type of a call still running when the invocation's time runs out (see abandon_pending).
+FUNCTION_TIMEOUT = "FunctionTimeout"
 
 
 @dataclass(slots=True)
@@ -46,6 +48,7 @@ class _Call:
     streaming: bool = False
     first_token_at: float | None = None
     usage: TokenUsage | None = None  # from a streamed metadata chunk, kept if the stream then fails
+    parent_run_id: UUID | None = None
 
 
 def _text(content: Any) -> str:
@@ -204,9 +207,29 @@ class InvocationLogger(BaseCallbackHandler):
     ) -> None:
         self._finish(run_id, parent_run_id, _error_fields, error)
 
+    # -- deadline -----------------------------------------------------------
+    def abandon_pending(self, reason: str) -> int:
+        """Record every call still running as an error of type ``FunctionTimeout``
+        with ``reason`` as its message, and forget it: if the call ends later, it
+        writes no second record. Returns how many calls were recorded.
+
+        The Lambda handler calls this just before the invocation's time runs out,
+        because a timed-out invocation never reaches the model's end callback."""
+        with self._lock:
+            pending = list(self._calls)
+        recorded = 0
+        for run_id in pending:
+            recorded += self._finish(run_id, None, _timeout_fields, reason)
+        return recorded
+
     # -- helpers ------------------------------------------------------------
     def _start(self, run_id: UUID, prompt: list[dict[str, str]], kwargs: dict[str, Any]) -> None:
-        call = _Call(started=time.perf_counter(), prompt=prompt, streaming=_declares_streaming(kwargs))
+        call = _Call(
+            started=time.perf_counter(),
+            prompt=prompt,
+            streaming=_declares_streaming(kwargs),
+            parent_run_id=kwargs.get("parent_run_id"),
+        )
         with self._lock:
             self._calls[run_id] = call
             while len(self._calls) > self.max_pending_calls:
@@ -215,12 +238,14 @@ class InvocationLogger(BaseCallbackHandler):
 
     def _finish(
         self, run_id: UUID, parent_run_id: UUID | None, fields_of: Callable[[Any], dict[str, Any]], outcome: Any
-    ) -> None:
-        """Record the end of a started call; never raises into the model call."""
+    ) -> bool:
+        """Record the end of a started call, once; never raises into the model call.
+        Whether a record was made."""
         with self._lock:
             call = self._calls.pop(run_id, None)
-        if call is None:
-            return
+        if call is None:  # never started, evicted, or already recorded (e.g. abandoned at the deadline)
+            return False
+        parent_run_id = parent_run_id or call.parent_run_id
         try:
             fields = fields_of(outcome)
             response = fields.pop("response", None)
@@ -257,9 +282,10 @@ class InvocationLogger(BaseCallbackHandler):
             with self._lock:
                 self.failures += 1
             logger.warning("could not record a model call: %s: %s", type(exc).__name__, str(exc)[:_MAX_FAILURE_REASON])
-            return
+            return False
         with self._lock:
             self.records_emitted += 1
+        return True
 
     def _cost(self, usage: TokenUsage | None) -> CostEstimate:
         if self.base_model_id is None:
@@ -284,6 +310,10 @@ def _success_fields(response: LLMResult) -> dict[str, Any]:
         "stop_reason": metadata.get("stopReason") or metadata.get("stop_reason"),
         "answer_metadata": metadata,  # read for the guardrail's assessment (trace)
     }
+
+
+def _timeout_fields(reason: str) -> dict[str, Any]:
+    return {"status": "error", "error_type": FUNCTION_TIMEOUT, "error_message": reason[:_MAX_ERROR_MESSAGE]}
 
 
 def _error_fields(error: BaseException) -> dict[str, Any]:

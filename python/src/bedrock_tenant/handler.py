@@ -4,7 +4,9 @@ Configure the function with ``handler = "bedrock_tenant.handler.lambda_handler"`
 Settings are read from the environment once per container (on the first
 invocation) and the clients built then are reused by every warm invocation. The
 sink is flushed in ``finally`` within the invocation's remaining time, so records
-are written (or handed to stdout) before the function freezes. Every outcome,
+are written (or handed to stdout) before the function freezes; a model call still
+running when the invocation's time runs out is recorded as timed out and flushed
+before Lambda stops it (``_Deadline``). Every outcome,
 including a failure to build the runtime, is a structured response: never a
 traceback, credentials or the external id.
 
@@ -61,6 +63,12 @@ logger = logging.getLogger(__name__)
 _MAX_TEXT = 200_000
 # Kept back from the invocation's remaining time for returning the response.
 _RESPONSE_RESERVE_S = 0.25
+# Before that reserve, at most this long (a quarter of the time left) to record and flush
+# the model calls that have not ended (see _Deadline).
+_DEADLINE_FLUSH_S = 1.0
+_DEADLINE_POLL_S = 0.05
+DEADLINE_THREAD = "bedrock-tenant-deadline"
+_TIMEOUT_MESSAGE = "the model had not answered when the function's time ran out"
 _BODY_RULE = "must be a JSON object"
 MetadataKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
 MetadataValue = Annotated[str, StringConstraints(max_length=256)]
@@ -220,7 +228,9 @@ class LambdaHandler:
             return _respond(shape, event, 500, _error_body(request_id, "ConfigurationError", message))
         try:
             request = InvokeRequest.model_validate(_request_body(event, shape))
-            status, payload = 200, self._invoke(runtime, request, request_id)
+            callbacks = self.callbacks(runtime, request, request_id)
+            with _Deadline(context, callbacks, runtime.sink):
+                status, payload = 200, self._invoke(runtime, request, request_id, callbacks)
         except Exception as exc:  # every failure becomes a structured response
             status, code, message, fields = _describe_failure(exc, request_id)
             payload = _error_body(request_id, code, message, fields)
@@ -251,14 +261,15 @@ class LambdaHandler:
             )
         ]
 
-    def _invoke(self, runtime: Runtime, request: InvokeRequest, request_id: str) -> dict[str, Any]:
+    def _invoke(
+        self, runtime: Runtime, request: InvokeRequest, request_id: str, callbacks: list[BaseCallbackHandler]
+    ) -> dict[str, Any]:
         settings = runtime.settings
         overrides: dict[str, Any] = {}
         if request.max_tokens is not None:
             overrides["max_tokens"] = request.max_tokens
         if request.temperature is not None:
             overrides["temperature"] = request.temperature
-        callbacks = self.callbacks(runtime, request, request_id)
         message = runtime.model.invoke(request.to_messages(), config={"callbacks": callbacks}, **overrides)
         usage = dict(getattr(message, "usage_metadata", None) or {})
         return {
@@ -329,13 +340,64 @@ def _flush(sink: Sink, context: Any) -> None:
 
 def _flush_budget(context: Any) -> float | None:
     """Seconds the flush may take: what is left of the invocation (None outside Lambda)."""
+    remaining = _remaining_s(context)
+    return None if remaining is None else max(remaining - _RESPONSE_RESERVE_S, 0.0)
+
+
+def _remaining_s(context: Any) -> float | None:
+    """Seconds left before Lambda stops the invocation (None outside Lambda)."""
     remaining = getattr(context, "get_remaining_time_in_millis", None)
     if not callable(remaining):
         return None
     try:
-        return max(float(remaining()) / 1000 - _RESPONSE_RESERVE_S, 0.0)
+        return float(remaining()) / 1000
     except (TypeError, ValueError):
         return None
+
+
+class _Deadline:
+    """Records the model calls still running shortly before the invocation's time
+    runs out, and flushes them.
+
+    A timed-out invocation never reaches the model's end callback or the handler's
+    ``finally``: Lambda stops the runtime and resets the execution environment
+    (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html,
+    "Failures during the invoke phase"). So a watcher wakes ``_DEADLINE_FLUSH_S``
+    (at most a quarter of the time left) before the response reserve; from then
+    until the handler returns, each call still running (or started since) becomes
+    one ``FunctionTimeout`` error record within ``_DEADLINE_POLL_S`` and is flushed,
+    and a call that ends after that writes no second record. Outside Lambda (no
+    remaining time) nothing is armed."""
+
+    def __init__(self, context: Any, callbacks: list[BaseCallbackHandler], sink: Sink) -> None:
+        self._context, self._sink = context, sink
+        self._loggers = [callback for callback in callbacks if hasattr(callback, "abandon_pending")]
+        self._done = threading.Event()
+        self._watcher: threading.Thread | None = None
+
+    def __enter__(self) -> _Deadline:
+        remaining = _remaining_s(self._context)
+        if remaining is not None and self._loggers:
+            wakes_in = max(remaining - _RESPONSE_RESERVE_S - min(_DEADLINE_FLUSH_S, remaining / 4), 0.0)
+            self._watcher = threading.Thread(target=self._watch, args=(wakes_in,), name=DEADLINE_THREAD, daemon=True)
+            self._watcher.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._watcher is not None:
+            self._done.set()
+            self._watcher.join()  # a record being written at the deadline is flushed before the answer
+
+    def _watch(self, wakes_in: float) -> None:
+        if self._done.wait(wakes_in):
+            return
+        while True:
+            recorded = sum(logger.abandon_pending(_TIMEOUT_MESSAGE) for logger in self._loggers)
+            if recorded:
+                logger.warning("the invocation's time ran out: %d model call(s) recorded as timed out", recorded)
+                _flush(self._sink, self._context)
+            if self._done.wait(_DEADLINE_POLL_S):
+                return
 
 
 def _field_error(error: Any) -> dict[str, str]:

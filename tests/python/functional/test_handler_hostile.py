@@ -231,6 +231,35 @@ def test_the_flush_fits_in_the_invocations_remaining_time(
     assert [record["request_id"] for record in printed_records(capsys)] == ["req-slow"]
 
 
+def test_a_model_slower_than_the_function_is_recorded_in_cloudwatch_before_the_deadline(
+    aws: EmbeddedAws, make_tenant: Callable[..., Tenant]
+) -> None:
+    tenant = make_tenant("tenant-a")
+    tenant.invoke({"prompt": "warm up"}, "req-warm")  # AssumeRole and the stream, outside the measured call
+    aws.bedrock.latency_s = 4.0
+    remaining_ms = 2_000
+    result: dict[str, Any] = {}
+    deadline = time.monotonic() + remaining_ms / 1000
+    worker = threading.Thread(
+        target=lambda: result.update(tenant.handler({"prompt": "hi"}, LambdaContext("req-late", remaining_ms))),
+        daemon=True,
+    )
+    worker.start()
+    timed_out: list[dict[str, Any]] = []
+    while not timed_out and time.monotonic() < deadline + 1.0:
+        time.sleep(0.05)
+        timed_out = [record for record in tenant.records() if record["request_id"] == "req-late"]
+    seen_at = time.monotonic()
+    assert worker.is_alive(), "the model answered before the deadline: the test proves nothing"
+    assert timed_out, "no record of the call in the tenant's log group by the function's deadline"
+    assert seen_at <= deadline + 0.5  # read back through the embedded CloudWatch, on a busy machine
+    [record] = timed_out
+    assert (record["status"], record["error_type"], record["errors"]) == ("error", "FunctionTimeout", 1)
+    worker.join(30)
+    assert result["statusCode"] == 200  # outside Lambda nothing stops the call: it ends, without a second record
+    assert [record["request_id"] for record in tenant.records()] == ["req-warm", "req-late"]
+
+
 @pytest.mark.parametrize("endpoint", ["not a url::", "http://[::1"])
 def test_a_malformed_logs_endpoint_never_fails_the_invocation(
     make_tenant: Callable[..., Tenant],

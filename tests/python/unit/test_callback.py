@@ -18,6 +18,7 @@ from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.messages.ai import UsageMetadata
 from langchain_core.outputs import ChatGenerationChunk, ChatResult, LLMResult
 from langchain_core.runnables import RunnableLambda
 
@@ -389,3 +390,72 @@ def test_a_lone_surrogate_in_the_conversation_still_makes_a_record(policy: str) 
 def test_a_failure_to_record_names_its_reason(caplog: pytest.LogCaptureFixture) -> None:
     GenericFakeChatModel(messages=iter([answer()])).invoke(PROMPT, config={"callbacks": [logger_for(BrokenSink())]})
     assert "could not record a model call: OSError: disk on fire" in caplog.text
+
+
+# -- a call still running when the invocation's time runs out -------------------------
+
+
+def streamed_usage() -> ChatGenerationChunk:
+    usage = UsageMetadata(input_tokens=9, output_tokens=3, total_tokens=12)
+    return ChatGenerationChunk(message=AIMessageChunk(content="", usage_metadata=usage))
+
+
+@pytest.mark.parametrize("late_end", ["end", "error", "none"])
+def test_a_call_running_at_the_deadline_is_recorded_once_as_timed_out(late_end: str) -> None:
+    sink = ListSink()
+    handler = logger_for(sink)
+    parent = uuid.uuid4()
+    run_id = start(handler, parent_run_id=parent)
+    handler.on_llm_new_token("Par", chunk=chunk("Par"), run_id=run_id)
+    handler.on_llm_new_token("", chunk=streamed_usage(), run_id=run_id)
+    assert handler.abandon_pending("out of time") == 1
+    if late_end == "end":  # the model answers after all, before Lambda stops the runtime
+        handler.on_llm_end(LLMResult(generations=[[]]), run_id=run_id)
+    elif late_end == "error":
+        handler.on_llm_error(ReadTimeoutError(endpoint_url="https://bedrock"), run_id=run_id)
+    [record] = sink.records
+    assert (record["status"], record["error_type"]) == ("error", "FunctionTimeout")
+    assert record["error_message"] == "out of time"
+    assert (record["errors"], record["invocations"], record["throttles"]) == (1, 1, 0)
+    assert (record["input_tokens"], record["output_tokens"]) == (9, 3)  # what the stream had reported
+    assert record["streaming"] is True
+    assert record["parent_run_id"] == str(parent)
+    assert record["request_id"] == "req-42"
+    assert record["latency_ms"] >= 0
+    assert handler.records_emitted == 1
+
+
+def test_only_calls_still_running_are_abandoned() -> None:
+    sink = ListSink()
+    handler = logger_for(sink)
+    done, running = start(handler), start(handler)
+    handler.on_llm_end(LLMResult(generations=[[]]), run_id=done)
+    assert handler.abandon_pending("out of time") == 1
+    assert handler.abandon_pending("out of time") == 0  # nothing twice
+    assert [(r["run_id"], r["status"]) for r in sink.records] == [(str(done), "success"), (str(running), "error")]
+
+
+@pytest.mark.usefixtures("preempted_callbacks")
+def test_an_end_racing_the_deadline_makes_exactly_one_record() -> None:
+    sink = ListSink()
+    handler = logger_for(sink, content_policy="none")
+    runs = [start(handler) for _ in range(40)]
+    barrier = threading.Barrier(2)
+
+    def end_all() -> None:
+        barrier.wait()
+        for run_id in runs:
+            handler.on_llm_end(LLMResult(generations=[[]]), run_id=run_id)
+
+    def abandon() -> None:
+        barrier.wait()
+        for _ in runs:
+            handler.abandon_pending("out of time")
+
+    workers = [threading.Thread(target=end_all), threading.Thread(target=abandon)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+    assert sorted(record["run_id"] for record in sink.records) == sorted(str(run_id) for run_id in runs)
+    assert handler.records_emitted == len(runs)
