@@ -392,7 +392,7 @@ class _Deadline:
         if self._done.wait(wakes_in):
             return
         while True:
-            recorded = sum(logger.abandon_pending(_TIMEOUT_MESSAGE) for logger in self._loggers)
+            recorded = sum(invocation_logger.abandon_pending(_TIMEOUT_MESSAGE) for invocation_logger in self._loggers)
             if recorded:
                 logger.warning("the invocation's time ran out: %d model call(s) recorded as timed out", recorded)
                 _flush(self._sink, self._context)
