@@ -92,8 +92,6 @@ def customer_session(aws: EmbeddedAws) -> boto3.Session:
         tenant_id="bench",
         customer_account=CUSTOMER_ACCOUNT,
         external_id=EXTERNAL_ID,
-        model_ids=[MODEL_ID],
-        log_group=LOG_GROUP,
     )
     assert tenant.operations_role_arn == ROLE_ARN
     return tenant.customer

@@ -60,12 +60,7 @@ MUTANTS = (
         (
             Edit(
                 OPERATIONS_ROLE,
-                """    condition {
-      test     = "StringEquals"
-      variable = "sts:ExternalId"
-      values   = [var.external_id]
-    }
-""",
+                """      { test = "StringEquals", variable = "sts:ExternalId", values = [var.external_id] },\n""",
                 "",
             ),
         ),
@@ -74,20 +69,15 @@ MUTANTS = (
     Mutant(
         "trust principal * with only the external id",
         (
-            Edit(  # the AssumeRole statement's (the session-tags statement is indented deeper)
+            Edit(  # every trust statement's principal (they are built from one list)
                 OPERATIONS_ROLE,
-                '    principals {\n      type        = "AWS"\n      identifiers = local.trusted_account_roots',
-                '    principals {\n      type        = "AWS"\n      identifiers = ["*"]',
+                '      principals {\n        type        = "AWS"\n        identifiers = local.trusted_account_roots',
+                '      principals {\n        type        = "AWS"\n        identifiers = ["*"]',
             ),
             Edit(
                 OPERATIONS_ROLE,
-                """\n    condition {
-      test     = "ArnEquals"
-      variable = "aws:PrincipalArn"
-      values   = var.trusted_principal_arns
-    }
-""",
-                "\n",
+                '      { test = "ArnEquals", variable = "aws:PrincipalArn", values = var.trusted_principal_arns },\n',
+                "",
             ),
         ),
         (f"{SIMULATION}::test_only_the_trusted_role_of_the_customer_account_may_assume",),
@@ -128,7 +118,7 @@ MUTANTS = (
         (
             Edit(
                 INVOKER,
-                """    resources = [for arn in values(local.log_group_arns) : "${arn}:*"]""",
+                """    resources = [for arn in local.written_log_group_arns : "${arn}:*"]""",
                 """    resources = ["*"]""",
             ),
             Edit(
@@ -183,12 +173,25 @@ MUTANTS = (
         (
             Edit(
                 INVOKER,
-                '    actions   = concat(["sts:AssumeRole"], '
-                'var.source_identity == null ? [] : ["sts:SetSourceIdentity"])',
-                """    actions   = ["sts:AssumeRole"]""",
+                """      var.source_identity == null ? [] : ["sts:SetSourceIdentity"],\n""",
+                "",
             ),
         ),
         (f"{SIMULATION}::test_the_tenants_execution_role_may_assume_its_operations_role",),
+    ),
+    Mutant(
+        "execution role without sts:TagSession while the runtime passes session tags",
+        (
+            Edit(
+                INVOKER,
+                """      length(var.session_tags) == 0 ? [] : ["sts:TagSession"],\n""",
+                "",
+            ),
+        ),
+        (
+            f"{SIMULATION}::test_the_tenants_execution_role_may_assume_its_operations_role",
+            f"{SIMULATION}::test_the_embedded_tenants_run_with_the_policies_the_modules_render",
+        ),
     ),
     Mutant(
         "a model call still running at the function's timeout is never recorded (no deadline watcher)",
@@ -216,6 +219,38 @@ MUTANTS = (
         "guardrail deny written with ForAnyValue (a request naming no guardrail escapes it)",
         (Edit(GUARDRAIL, '        test     = "StringNotEquals"', '        test     = "ForAnyValue:StringNotEquals"'),),
         (f"{GUARDRAIL_TESTS}::test_models_are_invoked_only_with_the_tenants_guardrail_and_version",),
+    ),
+    Mutant(
+        "the SQS mapping without partial batch failures (a failed message deletes its batch)",
+        (Edit(INVOKER, '  function_response_types            = ["ReportBatchItemFailures"]\n', ""),),
+        ("tests/terraform/customer_invoker/test_plan.py::test_inventory[snap_start]",),
+    ),
+    Mutant(
+        "a guardrail edit deletes the version the customer still sends",
+        (Edit(GUARDRAIL, "  skip_destroy = true\n", ""),),
+        (f"{GUARDRAIL_TESTS}::test_a_guardrail_edit_cuts_off_no_caller_until_the_changeover_is_closed",),
+    ),
+    Mutant(
+        "the guardrail deny ignores previous_versions (an edit cuts the tenant off)",
+        (
+            Edit(
+                GUARDRAIL,
+                "        values   = local.accepted_guardrail_identifiers",
+                "        values   = [local.guardrail_identifier]",
+            ),
+        ),
+        (f"{GUARDRAIL_TESTS}::test_a_guardrail_edit_cuts_off_no_caller_until_the_changeover_is_closed",),
+    ),
+    Mutant(
+        "ApplyGuardrail on the guardrail only, not on its guardrail profile",
+        (
+            Edit(
+                GUARDRAIL,
+                "      resources = concat([local.guardrail_arn], local.guardrail_profile_arns)",
+                "      resources = [local.guardrail_arn]",
+            ),
+        ),
+        (f"{GUARDRAIL_TESTS}::test_a_guardrail_profile_is_applied_in_each_destination_region",),
     ),
 )
 

@@ -81,7 +81,7 @@ module "invoker_production" {
   function_name         = "${var.tenant_id}-bedrock-production"
   operations_role_arn   = module.operations_role.role_arn
   external_id           = var.external_id
-  source_identity       = "${var.tenant_id}-production"
+  source_identity       = "${var.tenant_id}.production"
   model_id              = var.model_id
   bedrock_region        = var.region
   inference_profile_arn = module.operations_role.inference_profile_arn
@@ -96,7 +96,7 @@ module "invoker_analytics" {
   function_name         = "${var.tenant_id}-bedrock-analytics"
   operations_role_arn   = module.operations_role.role_arn
   external_id           = var.external_id
-  source_identity       = "${var.tenant_id}-analytics"
+  source_identity       = "${var.tenant_id}.analytics"
   model_id              = var.model_id
   bedrock_region        = var.region
   inference_profile_arn = module.operations_role.inference_profile_arn
@@ -112,7 +112,7 @@ module "invoker_staging" {
   function_name         = "${var.tenant_id}-bedrock-staging"
   operations_role_arn   = module.operations_role.role_arn
   external_id           = var.external_id
-  source_identity       = "${var.tenant_id}-staging"
+  source_identity       = "${var.tenant_id}.staging"
   model_id              = var.model_id
   bedrock_region        = var.region
   inference_profile_arn = module.operations_role.inference_profile_arn

@@ -6,16 +6,20 @@ output "handover" {
       shard                 = var.shard
       operations_account_id = local.shard.account_id
       operations_role_arn   = module.operations_role[id].role_arn
+      # The system profile in bedrock_region, which need not be the shard's Region (the
+      # role grants the allowed profiles in every allowed Region); null: regional access.
       inference_profile_arn = (
         tenant.application_profile ? module.operations_role[id].inference_profile_arn :
-        lookup(module.operations_role[id].system_inference_profile_arns, "${tenant.inference_scope}.${tenant.models[0]}", null)
+        tenant.inference_scope == "regional" ? null :
+        "arn:${split(":", module.operations_role[id].role_arn)[1]}:bedrock:${tenant.regions[0]}:${local.shard.account_id}:inference-profile/${tenant.inference_scope}.${tenant.models[0]}"
       )
       bedrock_region    = tenant.regions[0]
       model_id          = tenant.models[0]
       allowed_model_ids = tenant.models
       allowed_regions   = tenant.regions
       content_policy    = tenant.content_policy
-      source_identity   = id
+      # STS wants 2-64 characters (AssumeRole API reference); a one-character id gets a workload suffix.
+      source_identity = length(id) >= 2 ? id : "${id}.invoker"
       external_id = {
         delivery = "separately, over the channel agreed with the customer"
         source   = "terraform output -json external_ids (shard ${var.shard}), key ${id}"

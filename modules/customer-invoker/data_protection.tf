@@ -24,6 +24,20 @@ locals {
   findings_log_group_name = "/aws/vendedlogs/bedrock-tenant/${local.function_name}/data-protection-findings"
   # The key policy names it beside the module's other log groups (see data.aws_iam_policy_document.key).
   findings_log_group_arns = local.audit_findings ? ["arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${local.findings_log_group_name}"] : []
+
+  # Every log group a record can land in gets the policy. put_log_events: the invocation
+  # log group, and the function's own when PutLogEvents cannot take a record and the
+  # runtime prints it as the last resort (Lambda delivers stdout there).
+  # lambda_log_pipeline: the invocation log group; the function's own still holds what
+  # it held before a switch (main.tf), and masking applies to reads of it too.
+  protected_log_groups = local.data_protection ? {
+    invocations = aws_cloudwatch_log_group.invocations.name
+    function    = aws_cloudwatch_log_group.function.name
+  } : {}
+  protected_log_group_descriptions = {
+    invocations = "invocation records"
+    function    = "function logs (the records' last-resort delivery)"
+  }
 }
 
 # Findings reports name the identifier and the match's offsets, never the matched data
@@ -39,11 +53,11 @@ resource "aws_cloudwatch_log_group" "data_protection_findings" {
   tags              = local.tags
 }
 
-data "aws_cloudwatch_log_data_protection_policy_document" "invocations" {
-  count = local.data_protection ? 1 : 0
+data "aws_cloudwatch_log_data_protection_policy_document" "this" {
+  for_each = local.protected_log_groups
 
-  name        = "bedrock-tenant-${var.tenant_id}-invocations"
-  description = "Masks sensitive data in tenant ${var.tenant_id}'s invocation records."
+  name        = "bedrock-tenant-${var.tenant_id}-${each.key}"
+  description = "Masks sensitive data in tenant ${var.tenant_id}'s ${local.protected_log_group_descriptions[each.key]}."
 
   # The provider requires the Audit statement first and the Deidentify statement second.
   statement {
@@ -77,11 +91,11 @@ data "aws_cloudwatch_log_data_protection_policy_document" "invocations" {
   }
 }
 
-resource "aws_cloudwatch_log_data_protection_policy" "invocations" {
-  count = local.data_protection ? 1 : 0
+resource "aws_cloudwatch_log_data_protection_policy" "this" {
+  for_each = local.protected_log_groups
 
-  log_group_name  = aws_cloudwatch_log_group.invocations.name
-  policy_document = data.aws_cloudwatch_log_data_protection_policy_document.invocations[0].json
+  log_group_name  = each.value
+  policy_document = data.aws_cloudwatch_log_data_protection_policy_document.this[each.key].json
 
   # AWS refuses a findings destination that does not exist yet.
   depends_on = [aws_cloudwatch_log_group.data_protection_findings]
@@ -92,4 +106,9 @@ resource "aws_cloudwatch_log_data_protection_policy" "invocations" {
       error_message = "data_protection.data_identifiers: these ARNs are of another partition than the provider's (${local.partition}): ${join(", ", local.foreign_data_identifiers)}."
     }
   }
+}
+
+moved {
+  from = aws_cloudwatch_log_data_protection_policy.invocations[0]
+  to   = aws_cloudwatch_log_data_protection_policy.this["invocations"]
 }

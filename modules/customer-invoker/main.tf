@@ -48,16 +48,19 @@ locals {
   function_log_group_name   = "/aws/lambda/${local.function_name}"
   # lambda_log_pipeline: the runtime prints each record and Lambda's own log
   # pipeline delivers the function's output to the invocation log group, so the
-  # function has no log group of its own (see record_delivery).
+  # function writes no log group of its own (see record_delivery). The function's
+  # log group is kept all the same: it may hold records from before a switch of
+  # record_delivery (put_log_events prints a record there as the last resort), and
+  # no input change may delete a log group that holds records.
   log_pipeline = var.record_delivery == "lambda_log_pipeline"
   # Built from names (not resource attributes) so the key policy can name the
   # log groups before they exist, and plans show them.
   log_group_arns = {
-    for key, name in merge(
-      { invocations = local.invocation_log_group_name },
-      local.log_pipeline ? {} : { function = local.function_log_group_name },
-    ) : key => "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${name}"
+    for key, name in { invocations = local.invocation_log_group_name, function = local.function_log_group_name } :
+    key => "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${name}"
   }
+  # The log groups the function writes (with the execution role).
+  written_log_group_arns = local.log_pipeline ? [local.log_group_arns.invocations] : values(local.log_group_arns)
 
   create_key  = var.kms_key_arn == null
   kms_key_arn = local.create_key ? aws_kms_key.this[0].arn : var.kms_key_arn
@@ -220,17 +223,16 @@ resource "aws_cloudwatch_log_group" "invocations" {
 }
 
 resource "aws_cloudwatch_log_group" "function" {
-  count = local.log_pipeline ? 0 : 1
-
   name              = local.function_log_group_name
   retention_in_days = var.log_retention_in_days
   kms_key_id        = local.kms_key_arn
   tags              = local.tags
 }
 
+# An earlier version created this group only with record_delivery = "put_log_events".
 moved {
-  from = aws_cloudwatch_log_group.function
-  to   = aws_cloudwatch_log_group.function[0]
+  from = aws_cloudwatch_log_group.function[0]
+  to   = aws_cloudwatch_log_group.function
 }
 
 # --- execution role -----------------------------------------------------------------------
@@ -248,10 +250,20 @@ data "aws_iam_policy_document" "lambda_trust" {
 }
 
 data "aws_iam_policy_document" "execution" {
+  # STS authorises SourceIdentity and session tags as actions of their own, in the
+  # caller's identity policy as well as in the role's trust policy: an AssumeRole that
+  # sets a source identity needs sts:SetSourceIdentity, one that passes tags needs
+  # sts:TagSession (IAM user guide, "Passing session tags in AWS STS", "Permissions
+  # required to tag sessions"; "Monitor and control actions taken with assumed roles",
+  # sts:SetSourceIdentity). Without them every AssumeRole is refused.
   statement {
-    sid       = "AssumeTheTenantOperationsRole"
-    effect    = "Allow"
-    actions   = concat(["sts:AssumeRole"], var.source_identity == null ? [] : ["sts:SetSourceIdentity"])
+    sid    = "AssumeTheTenantOperationsRole"
+    effect = "Allow"
+    actions = concat(
+      ["sts:AssumeRole"],
+      var.source_identity == null ? [] : ["sts:SetSourceIdentity"],
+      length(var.session_tags) == 0 ? [] : ["sts:TagSession"],
+    )
     resources = [var.operations_role_arn]
   }
 
@@ -264,7 +276,7 @@ data "aws_iam_policy_document" "execution" {
     sid       = "WriteOwnLogGroups"
     effect    = "Allow"
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = [for arn in values(local.log_group_arns) : "${arn}:*"]
+    resources = [for arn in local.written_log_group_arns : "${arn}:*"]
   }
 
   # Lambda encrypts the environment with the encryption context
@@ -309,6 +321,37 @@ data "aws_iam_policy_document" "execution" {
         test     = "StringEquals"
         variable = "kms:ViaService"
         values   = ["sqs.${local.region}.${local.dns_suffix}"]
+      }
+    }
+  }
+
+  # An SQS event-source mapping polls with the execution role: Lambda needs sqs:ReceiveMessage,
+  # sqs:DeleteMessage and sqs:GetQueueAttributes on the queue (Lambda developer guide, "Using
+  # Lambda with Amazon SQS", execution role permissions), and kms:Decrypt on a customer managed
+  # key that encrypts it (SQS developer guide, "Amazon SQS key management": a consumer needs
+  # kms:Decrypt), through SQS only.
+  dynamic "statement" {
+    for_each = var.sqs_event_source == null ? [] : [1]
+    content {
+      sid       = "ReceiveFromTheRequestQueue"
+      effect    = "Allow"
+      actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]
+      resources = [var.sqs_event_source.queue_arn]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = try(var.sqs_event_source.kms_key_arn, null) == null ? [] : [1]
+    content {
+      sid       = "DecryptTheRequestQueueThroughSqsOnly"
+      effect    = "Allow"
+      actions   = ["kms:Decrypt"]
+      resources = [var.sqs_event_source.kms_key_arn]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["sqs.${split(":", var.sqs_event_source.queue_arn)[3]}.${local.dns_suffix}"]
       }
     }
   }
@@ -452,7 +495,7 @@ resource "aws_lambda_function" "this" {
     # lambda_log_pipeline: records, Lambda's platform lines and the runtime's own
     # warnings share the invocation log group; the records carry schema_version,
     # platform lines carry "type" (platform.*) and application logs "level".
-    log_group             = local.log_pipeline ? aws_cloudwatch_log_group.invocations.name : aws_cloudwatch_log_group.function[0].name
+    log_group             = local.log_pipeline ? aws_cloudwatch_log_group.invocations.name : aws_cloudwatch_log_group.function.name
     application_log_level = var.application_log_level
     # INFO keeps Lambda's START, END and REPORT lines (duration, memory); WARN
     # drops them (Lambda developer guide, "Log-level filtering").
@@ -499,6 +542,13 @@ resource "aws_lambda_function" "this" {
       error_message = "record_delivery = \"lambda_log_pipeline\" needs application_log_level TRACE, DEBUG or INFO (it is ${var.application_log_level}): Lambda treats each record line as INFO and would drop it."
     }
     precondition {
+      # Lambda developer guide, "Improving startup performance with Lambda SnapStart",
+      # Supported Regions: every commercial Region except Asia Pacific (New Zealand)
+      # and Asia Pacific (Taipei).
+      condition     = !var.snap_start || !contains(["ap-southeast-6", "ap-east-2"], local.region)
+      error_message = "snap_start: Lambda SnapStart is not available in ${local.region} (Lambda developer guide, \"Improving startup performance with Lambda SnapStart\", Supported Regions); set snap_start = false there."
+    }
+    precondition {
       condition     = var.dependencies_zip_path != null || length(var.layer_arns) > 0
       error_message = "The function needs its dependencies: set dependencies_zip_path (build it with `make layer`) or layer_arns."
     }
@@ -533,6 +583,24 @@ resource "aws_lambda_alias" "live" {
   description      = "The published version of ${local.function_name} that callers invoke (SnapStart)."
   function_name    = aws_lambda_function.this.function_name
   function_version = aws_lambda_function.this.version
+}
+
+# Requests from an SQS queue: the runtime answers a batch with batchItemFailures, so only
+# the failed messages return to the queue (Lambda developer guide, "Handling errors for an
+# SQS event source", ReportBatchItemFailures). With snap_start the mapping invokes the alias,
+# the published version SnapStart restores.
+resource "aws_lambda_event_source_mapping" "sqs" {
+  count = var.sqs_event_source == null ? 0 : 1
+
+  event_source_arn                   = var.sqs_event_source.queue_arn
+  function_name                      = var.snap_start ? aws_lambda_alias.live[0].arn : aws_lambda_function.this.arn
+  batch_size                         = var.sqs_event_source.batch_size
+  maximum_batching_window_in_seconds = var.sqs_event_source.maximum_batching_window_seconds
+  function_response_types            = ["ReportBatchItemFailures"]
+  tags                               = local.tags
+
+  # The role must be able to read the queue before Lambda validates the mapping.
+  depends_on = [aws_iam_role_policy.this]
 }
 
 # --- monitoring ---------------------------------------------------------------------------

@@ -29,13 +29,13 @@ output "invocation_log_group_arn" {
 }
 
 output "function_log_group_name" {
-  description = "Name of the function's own log group (JSON format), or null with record_delivery = \"lambda_log_pipeline\" (the function then logs to the invocation log group)."
-  value       = one(aws_cloudwatch_log_group.function[*].name)
+  description = "Name of the function's own log group (JSON format). With record_delivery = \"lambda_log_pipeline\" the function logs to the invocation log group instead, and this group is kept for what it already holds."
+  value       = aws_cloudwatch_log_group.function.name
 }
 
 output "function_log_group_arn" {
-  description = "ARN of the function's own log group, or null with record_delivery = \"lambda_log_pipeline\"."
-  value       = one(aws_cloudwatch_log_group.function[*].arn)
+  description = "ARN of the function's own log group (kept with record_delivery = \"lambda_log_pipeline\" too)."
+  value       = aws_cloudwatch_log_group.function.arn
 }
 
 output "function_target_arn" {

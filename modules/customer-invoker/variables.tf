@@ -35,12 +35,19 @@ variable "external_id" {
 
 variable "source_identity" {
   type        = string
-  description = "When set, the function sets this sts:SourceIdentity on AssumeRole (the operations role must allow sts:SetSourceIdentity)."
+  description = "When set, the function sets this sts:SourceIdentity on AssumeRole, the label the operations account's CloudTrail shows for its calls: tenant_id itself or <tenant_id>.<workload> (e.g. acme.production), the only values the operations role admits (operations-role allow_source_identity)."
   default     = null
 
   validation {
+    # STS AssumeRole API reference, SourceIdentity: 2-64 characters of [\w+=,.@-].
     condition     = var.source_identity == null || can(regex("^[A-Za-z0-9_+=,.@-]{2,64}$", var.source_identity))
     error_message = "source_identity must be 2-64 characters of letters, digits and _+=,.@-."
+  }
+
+  validation {
+    # operations-role's trust pins sts:SourceIdentity to these two forms (StringLike).
+    condition     = var.source_identity == null || var.source_identity == var.tenant_id || startswith(coalesce(var.source_identity, "-"), "${var.tenant_id}.")
+    error_message = "source_identity must be tenant_id or start with \"<tenant_id>.\" (e.g. <tenant_id>.production): the operations role admits no other label."
   }
 }
 
@@ -235,6 +242,42 @@ variable "dead_letter_queue_retention_seconds" {
   validation {
     condition     = var.dead_letter_queue_retention_seconds >= 60 && var.dead_letter_queue_retention_seconds <= 1209600 && floor(var.dead_letter_queue_retention_seconds) == var.dead_letter_queue_retention_seconds
     error_message = "dead_letter_queue_retention_seconds must be a whole number of seconds from 60 to 1209600 (14 days), SQS's limits."
+  }
+}
+
+# --- SQS event source ---------------------------------------------------------------
+
+variable "sqs_event_source" {
+  type = object({
+    queue_arn                       = string
+    batch_size                      = optional(number, 10)
+    maximum_batching_window_seconds = optional(number, 0)
+    kms_key_arn                     = optional(string)
+  })
+  description = "When set, the function reads requests from this SQS queue (an event-source mapping that reports partial batch failures, so only the failed messages return to the queue and, after its redrive policy, reach its dead-letter queue), and the execution role may receive and delete its messages; kms_key_arn is the queue's customer managed key, if any. README, \"Requests from an SQS queue\"."
+  default     = null
+
+  validation {
+    condition     = var.sqs_event_source == null || can(regex("^arn:(aws|aws-cn|aws-us-gov):sqs:[a-z]{2}(-[a-z]+)+-[0-9]+:[0-9]{12}:[A-Za-z0-9_-]{1,75}(\\.fifo)?$", var.sqs_event_source.queue_arn))
+    error_message = "sqs_event_source.queue_arn must be an SQS queue ARN, arn:<partition>:sqs:<region>:<account>:<queue name> (1-80 characters of letters, digits, - and _, .fifo for a FIFO queue)."
+  }
+
+  validation {
+    # Lambda developer guide, "Using Lambda with Amazon SQS" (batching behavior): a batch is 1-10
+    # messages, up to 10,000 for a standard queue with a batching window of at least 1 second;
+    # the window is 0-300 seconds.
+    condition = var.sqs_event_source == null ? true : (
+      floor(var.sqs_event_source.batch_size) == var.sqs_event_source.batch_size && var.sqs_event_source.batch_size >= 1
+      && floor(var.sqs_event_source.maximum_batching_window_seconds) == var.sqs_event_source.maximum_batching_window_seconds
+      && var.sqs_event_source.maximum_batching_window_seconds >= 0 && var.sqs_event_source.maximum_batching_window_seconds <= 300
+      && (var.sqs_event_source.batch_size <= 10 || (var.sqs_event_source.maximum_batching_window_seconds >= 1 && var.sqs_event_source.batch_size <= 10000 && !endswith(var.sqs_event_source.queue_arn, ".fifo")))
+    )
+    error_message = "sqs_event_source: batch_size must be 1-10, or up to 10,000 for a standard queue with maximum_batching_window_seconds of at least 1; maximum_batching_window_seconds 0-300 (Lambda's SQS batching limits)."
+  }
+
+  validation {
+    condition     = try(var.sqs_event_source.kms_key_arn, null) == null || can(regex("^arn:(aws|aws-cn|aws-us-gov):kms:[a-z]{2}(-[a-z]+)+-[0-9]+:[0-9]{12}:key/[0-9a-f-]{36}$", var.sqs_event_source.kms_key_arn))
+    error_message = "sqs_event_source.kms_key_arn must be a KMS key ARN, arn:<partition>:kms:<region>:<account>:key/<key id>."
   }
 }
 

@@ -23,9 +23,17 @@ data "aws_partition" "current" {}
 
 locals {
   # Matches every role the operations-role modules create with this prefix and
-  # path; JSON filter patterns accept a trailing * in string values (CloudWatch
-  # Logs, "Using filter patterns to match terms in JSON log events":
-  # { $.sourceIPAddress != 123.123.* }).
+  # path. In a JSON filter pattern the value is "a string with or without
+  # quotes", and one with characters such as ':' and '/' must be quoted; in both
+  # forms "you can use the asterisk '*' wildcard character to match any text at,
+  # before, or after a search term", while an inner * is literal ("Ev*ent will
+  # only match the actual string Ev*ent"), hence no * in role_path or the prefix
+  # (CloudWatch Logs User Guide, "Filter pattern syntax for metric filters,
+  # subscription filters, filter log events, and Live Tail", JSON log events).
+  # A quoted trailing * is the form of the CloudTrail User Guide's own alarm:
+  # { ($.errorCode = "*UnauthorizedOperation") || ($.errorCode = "AccessDenied*") }
+  # ("Creating CloudWatch alarms for CloudTrail events: examples"). The plan
+  # tests read the rendered pattern with tests/fakes/filter_pattern.py.
   tenant_role_arns = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:role${var.role_path}${var.role_name_prefix}*"
 }
 

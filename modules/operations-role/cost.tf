@@ -23,12 +23,21 @@ locals {
 # A monthly cost budget for the tenant, filtered on its TenantId cost allocation tag
 # (AWS Budgets CostFilters "TagKeyValue", "user:<key>$<value>";
 # https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_budgets_Budget.html).
-# It sees only cost that carries the tag: activate TenantId in Billing first.
+# It sees only cost that carries the tag as a resource tag: activate TenantId in Billing
+# first. Only the tenant's application inference profile carries it into the bill (a
+# resource tag of the profile). Calls that reach Bedrock without the profile are billed
+# to the role, whose tags appear as IAM-principal cost allocation tags
+# (iamPrincipal/<key> in Cost Explorer and CUR 2.0; Bedrock user guide, "IAM principal
+# attribution"); AWS Budgets documents no filter on those (the Budget API's
+# CostFilters/FilterExpression name user-defined and AWS-generated resource tags), so
+# such a budget would stay at $0: it needs the exclusive profile (precondition below).
 resource "aws_budgets_budget" "tenant" {
   count = var.monthly_budget_usd == null ? 0 : 1
 
   # AWS Budgets: names are at most 100 characters and may not contain ':' or '\'.
-  name         = "bedrock-tenant-${var.tenant_id}"
+  # The role's name (prefix included, at most 64), so two roles of one tenant id in an
+  # account (different role_name_prefix) get two budgets.
+  name         = local.role_name
   budget_type  = "COST"
   limit_amount = format("%.2f", var.monthly_budget_usd)
   limit_unit   = "USD"
@@ -53,6 +62,10 @@ resource "aws_budgets_budget" "tenant" {
   }
 
   lifecycle {
+    precondition {
+      condition     = local.exclusive
+      error_message = "monthly_budget_usd needs an exclusive application_inference_profile: the budget filters on the TenantId resource tag, which only the tenant's application profile carries into the bill. Calls billed to the role alone carry the tag as an IAM-principal cost allocation tag (iamPrincipal/TenantId), on which AWS Budgets documents no filter, so the budget would stay at $0."
+    }
     precondition {
       condition     = length(var.budget_notification_emails) + length(var.budget_notification_sns_topic_arns) > 0
       error_message = "monthly_budget_usd is set but nobody is notified: set budget_notification_emails or budget_notification_sns_topic_arns (AWS Budgets needs at least one subscriber per notification)."

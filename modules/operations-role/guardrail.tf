@@ -15,15 +15,36 @@ locals {
   # (Bedrock user guide, "Enforce the use of specific guardrails in model inference
   # requests": "arn:aws:bedrock:us-east-1:123456789012:guardrail/guardrail-id:1").
   guardrail_identifier = local.guardrail == null ? null : "${local.guardrail_arn}:${local.guardrail_version}"
-  guardrail_name       = "${local.role_name}-guardrail"
-  invoke_actions       = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
+  # During a changeover the Deny also accepts the versions callers still send (the guide's
+  # example lists several ARN:version values), so an edit cuts no tenant off before it re-applies.
+  accepted_guardrail_identifiers = local.guardrail == null ? [] : concat(
+    [local.guardrail_identifier],
+    [for version in local.guardrail.previous_versions : "${local.guardrail_arn}:${version}"],
+  )
+  # With a guardrail profile, Bedrock applies the guardrail in the profile's destination Regions and
+  # needs bedrock:ApplyGuardrail on the profile there ("Permissions for using cross-Region inference
+  # with Amazon Bedrock Guardrails": arn:aws:bedrock:<region>:<account>:guardrail-profile/<id>).
+  guardrail_profile_arns = try(local.guardrail.profile, null) == null ? [] : [
+    for region in local.guardrail.profile.destination_regions :
+    "arn:${local.partition}:bedrock:${region}:${local.account_id}:guardrail-profile/${local.guardrail.profile.id}"
+  ]
+  # The profile as a created guardrail names it: in the guardrail's (the provider's) Region.
+  guardrail_profile_source_arn = try(local.guardrail.profile, null) == null ? null : "arn:${local.partition}:bedrock:${local.region}:${local.account_id}:guardrail-profile/${local.guardrail.profile.id}"
+  # Bedrock CreateGuardrail: name is 1-50 characters. role_name + "-guardrail" when it fits; else
+  # the role name cut to 41 and 8 hex characters of its hash, so every tenant_id (1-39) fits and
+  # two roles of one tenant (other role_name_prefix) still get distinct names.
+  guardrail_name = (length(local.role_name) <= 40 ? "${local.role_name}-guardrail"
+  : "${substr(local.role_name, 0, 41)}-${substr(sha1(local.role_name), 0, 8)}")
+  invoke_actions = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
 }
 
 data "aws_iam_policy_document" "guards" {
   lifecycle {
-    # Guardrails are regional and belong to an account: an inference call can name
-    # only a guardrail of the caller's account in the Region it calls, so with a
-    # guardrail every call must come from that one Region.
+    # Guardrails are regional. A guardrail of another account can be named only through its
+    # resource-based policy (Bedrock user guide, "Using resource-based policies for guardrails");
+    # this module pins the tenant to a guardrail of the operations account, whose version it
+    # controls. A call names a guardrail of the Region it is made in, so with a guardrail every
+    # call must come from that one Region.
     precondition {
       condition     = local.guardrail == null || local.create_guardrail || try(split(":", local.guardrail.arn)[4] == local.account_id, false)
       error_message = "guardrail.arn must be a guardrail of the operations account (${local.account_id}): the tenant's role calls Bedrock in this account."
@@ -53,11 +74,12 @@ data "aws_iam_policy_document" "guards" {
     for_each = local.guardrail == null ? [] : [1]
     content {
       # Naming a guardrail in an inference call needs bedrock:ApplyGuardrail on it
-      # (Bedrock user guide, "Set up permissions to use Amazon Bedrock Guardrails").
+      # (Bedrock user guide, "Set up permissions to use Amazon Bedrock Guardrails"), and on
+      # its guardrail profile in each destination Region when it uses one.
       sid       = "ApplyTheTenantsGuardrail"
       effect    = "Allow"
       actions   = ["bedrock:ApplyGuardrail"]
-      resources = [local.guardrail_arn]
+      resources = concat([local.guardrail_arn], local.guardrail_profile_arns)
     }
   }
 
@@ -66,8 +88,10 @@ data "aws_iam_policy_document" "guards" {
     content {
       # The user guide's example 1 ("Enforce the use of specific guardrails"): an explicit
       # Deny of every invocation whose bedrock:GuardrailIdentifier is not this guardrail
-      # and version; StringNotEquals also matches a request without the key (no guardrail),
-      # and a Deny wins over any Allow, so a tenant cannot drop it from its environment.
+      # and version (or a version of previous_versions, during a changeover); StringNotEquals
+      # also matches a request without the key (no guardrail), and a Deny wins over any Allow,
+      # so a tenant cannot drop it from its environment. What the guardrail assesses on input
+      # the caller can still narrow (input tags); README, "What a guardrail enforces".
       sid       = "DenyInvocationsWithoutTheTenantsGuardrail"
       effect    = "Deny"
       actions   = local.invoke_actions
@@ -76,7 +100,7 @@ data "aws_iam_policy_document" "guards" {
       condition {
         test     = "StringNotEquals"
         variable = "bedrock:GuardrailIdentifier"
-        values   = [local.guardrail_identifier]
+        values   = local.accepted_guardrail_identifiers
       }
     }
   }
@@ -91,9 +115,20 @@ resource "aws_bedrock_guardrail" "this" {
   blocked_outputs_messaging = local.guardrail.create.blocked_output_message
   tags                      = local.tags
 
+  dynamic "cross_region_config" {
+    for_each = local.guardrail_profile_source_arn == null ? [] : [1]
+    content {
+      guardrail_profile_identifier = local.guardrail_profile_source_arn
+    }
+  }
+
   dynamic "topic_policy_config" {
     for_each = length(local.guardrail.create.denied_topics) > 0 ? [1] : []
     content {
+      # Bedrock user guide, "Safeguard tiers for guardrails policies": content filters and
+      # denied topics take a tier; null leaves Bedrock's default (Classic).
+      tier_config = local.guardrail.create.tier == null ? null : [{ tier_name = local.guardrail.create.tier }]
+
       dynamic "topics_config" {
         for_each = local.guardrail.create.denied_topics
         content {
@@ -109,6 +144,7 @@ resource "aws_bedrock_guardrail" "this" {
   dynamic "content_policy_config" {
     for_each = length(local.guardrail.create.content_filters) > 0 ? [1] : []
     content {
+      tier_config = local.guardrail.create.tier == null ? null : [{ tier_name = local.guardrail.create.tier }]
       dynamic "filters_config" {
         for_each = local.guardrail.create.content_filters
         content {
@@ -149,9 +185,10 @@ resource "aws_bedrock_guardrail" "this" {
 
   lifecycle {
     precondition {
-      # Bedrock CreateGuardrail: name is 1-50 characters of [0-9a-zA-Z-_].
+      # Bedrock CreateGuardrail: name is 1-50 characters of [0-9a-zA-Z-_]; the length always fits
+      # (guardrail_name), the characters come from role_name_prefix.
       condition     = length(local.guardrail_name) <= 50 && can(regex("^[0-9a-zA-Z_-]+$", local.guardrail_name))
-      error_message = "The guardrail name \"${local.guardrail_name}\" (role_name_prefix + tenant_id + \"-guardrail\") must be 1-50 characters of letters, digits, - and _ (Bedrock CreateGuardrail); use a shorter role_name_prefix or tenant_id, or pass an existing guardrail.arn."
+      error_message = "The guardrail name \"${local.guardrail_name}\" (from role_name_prefix + tenant_id) must be letters, digits, - and _ (Bedrock CreateGuardrail); use a role_name_prefix of those characters, or pass an existing guardrail.arn."
     }
   }
 }
@@ -163,6 +200,11 @@ resource "aws_bedrock_guardrail_version" "this" {
 
   guardrail_arn = aws_bedrock_guardrail.this[0].guardrail_arn
   description   = "Enforced for tenant ${var.tenant_id} by its operations role"
+  # An edit replaces this resource; the version it replaces stays in Bedrock (the provider
+  # deletes a version on destroy unless skip_destroy), because the customer's function, in
+  # another account and state, keeps sending it until it re-applies. With skip_destroy the
+  # destroy half of the replacement is a no-op, so its order against the create does not matter.
+  skip_destroy = true
 
   lifecycle {
     # A changed guardrail gets a new version, which the role's condition then names.

@@ -80,10 +80,6 @@ locals {
   application_profile_arn = one(aws_bedrock_inference_profile.this[*].arn)
 
   # --- guards ---------------------------------------------------------------------
-  trust_actions = concat(
-    ["sts:AssumeRole"],
-    var.allow_source_identity ? ["sts:SetSourceIdentity"] : [],
-  )
   # The distinct customer accounts of the trusted roles: the trust policy's principals.
   trusted_accounts = sort(distinct([for arn in var.trusted_principal_arns : split(":", arn)[4]]))
   # Principals of both trust statements: the accounts, narrowed to the roles by aws:PrincipalArn.
@@ -121,6 +117,50 @@ data "aws_region" "allowed_regions" { # allowed_regions: each must be a Region t
 
 # --- trust ------------------------------------------------------------------------
 
+locals {
+  # What every trust statement requires of the caller, built once so that a statement
+  # added later cannot miss one: one of the listed roles (aws:PrincipalArn) of the
+  # tenant's accounts, the external id, and the organization when set.
+  caller_conditions = concat(
+    [
+      { test = "ArnEquals", variable = "aws:PrincipalArn", values = var.trusted_principal_arns },
+      { test = "StringEquals", variable = "sts:ExternalId", values = [var.external_id] },
+    ],
+    var.principal_org_id == null ? [] : [{ test = "StringEquals", variable = "aws:PrincipalOrgID", values = [var.principal_org_id] }],
+  )
+
+  # The source identity is the label the operations account's CloudTrail shows for the
+  # session (and it cannot be changed later in a role chain; IAM user guide, "Monitor
+  # and control actions taken with assumed roles"): pinned to this tenant, as the
+  # tenant id itself or <tenant_id>.<workload>. Tenant ids hold no ".", so no tenant's
+  # label can start with another tenant's id and the dot.
+  source_identity_patterns = [var.tenant_id, "${var.tenant_id}.*"]
+
+  # sts:AssumeRole, sts:SetSourceIdentity and sts:TagSession are authorised as actions
+  # of their own, each by a statement of the trust policy (IAM user guide, "Passing
+  # session tags in AWS STS"; "Monitor and control actions taken with assumed roles").
+  trust_statements = concat(
+    [{ sid = "TenantWorkloadsWithExternalId", actions = ["sts:AssumeRole"], conditions = [] }],
+    var.allow_source_identity ? [{
+      sid        = "TenantSourceIdentityOnly"
+      actions    = ["sts:SetSourceIdentity"]
+      conditions = [{ test = "StringLike", variable = "sts:SourceIdentity", values = local.source_identity_patterns }]
+    }] : [],
+    # Only this tenant's cost allocation tags with this tenant's values, so a session
+    # cannot claim another tenant's TenantId or cost centre (cost.tf). IfExists: a
+    # session may pass any of its tags; each one it passes must hold this tenant's
+    # value, and aws:TagKeys admits no other key.
+    var.allow_session_tags ? [{
+      sid     = "TenantSessionTagsOnly"
+      actions = ["sts:TagSession"]
+      conditions = concat(
+        [for key, value in local.cost_allocation_tags : { test = "StringEqualsIfExists", variable = "aws:RequestTag/${key}", values = [value] }],
+        [{ test = "ForAllValues:StringEquals", variable = "aws:TagKeys", values = keys(local.cost_allocation_tags) }],
+      )
+    }] : [],
+  )
+}
+
 # The customer accounts are the principals and aws:PrincipalArn names the exact
 # roles. A role session's aws:PrincipalArn is the role's ARN, path included (IAM
 # user guide, "AWS global condition context keys"). Unlike a role ARN in the
@@ -129,88 +169,24 @@ data "aws_region" "allowed_regions" { # allowed_regions: each must be a Region t
 # does not exist (IAM user guide, "AWS JSON policy elements: Principal"), this
 # survives the customer recreating the role and lets either side apply first.
 data "aws_iam_policy_document" "trust" {
-  statement {
-    sid     = "TenantWorkloadsWithExternalId"
-    effect  = "Allow"
-    actions = local.trust_actions
-
-    principals {
-      type        = "AWS"
-      identifiers = local.trusted_account_roots
-    }
-
-    condition {
-      test     = "ArnEquals"
-      variable = "aws:PrincipalArn"
-      values   = var.trusted_principal_arns
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "sts:ExternalId"
-      values   = [var.external_id]
-    }
-
-    dynamic "condition" {
-      for_each = var.principal_org_id == null ? [] : [var.principal_org_id]
-      content {
-        test     = "StringEquals"
-        variable = "aws:PrincipalOrgID"
-        values   = [condition.value]
-      }
-    }
-  }
-
-  # Session tags (sts:TagSession) in a statement of their own: the same callers, and
-  # only this tenant's cost allocation tags with this tenant's values, so a session
-  # cannot claim another tenant's TenantId or cost centre (cost.tf).
   dynamic "statement" {
-    for_each = var.allow_session_tags ? [1] : []
+    for_each = local.trust_statements
     content {
-      sid     = "TenantSessionTagsOnly"
+      sid     = statement.value.sid
       effect  = "Allow"
-      actions = ["sts:TagSession"]
+      actions = statement.value.actions
 
       principals {
         type        = "AWS"
         identifiers = local.trusted_account_roots
       }
 
-      condition {
-        test     = "ArnEquals"
-        variable = "aws:PrincipalArn"
-        values   = var.trusted_principal_arns
-      }
-
-      condition {
-        test     = "StringEquals"
-        variable = "sts:ExternalId"
-        values   = [var.external_id]
-      }
-
-      # IfExists: a session may pass any of its tags; each one it passes must hold
-      # this tenant's value, and aws:TagKeys admits no other key.
       dynamic "condition" {
-        for_each = local.cost_allocation_tags
+        for_each = concat(local.caller_conditions, statement.value.conditions)
         content {
-          test     = "StringEqualsIfExists"
-          variable = "aws:RequestTag/${condition.key}"
-          values   = [condition.value]
-        }
-      }
-
-      condition {
-        test     = "ForAllValues:StringEquals"
-        variable = "aws:TagKeys"
-        values   = keys(local.cost_allocation_tags)
-      }
-
-      dynamic "condition" {
-        for_each = var.principal_org_id == null ? [] : [var.principal_org_id]
-        content {
-          test     = "StringEquals"
-          variable = "aws:PrincipalOrgID"
-          values   = [condition.value]
+          test     = condition.value.test
+          variable = condition.value.variable
+          values   = condition.value.values
         }
       }
     }

@@ -241,9 +241,15 @@ variable "tags" {
 
 variable "guardrail" {
   type = object({
-    arn     = optional(string)
-    version = optional(string)
+    arn               = optional(string)
+    version           = optional(string)
+    previous_versions = optional(list(string), [])
+    profile = optional(object({
+      id                  = string
+      destination_regions = list(string)
+    }))
     create = optional(object({
+      tier                   = optional(string)
       blocked_input_message  = optional(string, "Sorry, this request is not allowed.")
       blocked_output_message = optional(string, "Sorry, this answer is not allowed.")
       denied_topics = optional(list(object({
@@ -257,9 +263,12 @@ variable "guardrail" {
     }))
   })
   description = <<-EOT
-    When set, the tenant's role may invoke models only with this Amazon Bedrock guardrail (an explicit Deny of bedrock:InvokeModel* unless bedrock:GuardrailIdentifier is the guardrail's ARN:version, plus bedrock:ApplyGuardrail on it), so the tenant cannot drop it by editing its environment. Give exactly one of:
+    When set, the tenant's role may invoke models only with this Amazon Bedrock guardrail (an explicit Deny of bedrock:InvokeModel* unless bedrock:GuardrailIdentifier is the guardrail's ARN:version, plus bedrock:ApplyGuardrail on it), so every call names it; what it assesses on input a caller can still narrow (README, "What a guardrail enforces"). Give exactly one of:
     - arn + version: an existing guardrail of the operations account (arn:<partition>:bedrock:<region>:<account>:guardrail/<id>) and a numbered version (1-99999999; not DRAFT, which changes with every edit, so pinning it pins nothing).
-    - create: a guardrail created by this module, with a version of its own (a new one whenever it changes): denied_topics (1-30 of name, definition, up to 5 examples), content_filters (category => strength: SEXUAL, VIOLENCE, HATE, INSULTS, MISCONDUCT, PROMPT_ATTACK => NONE, LOW, MEDIUM, HIGH), denied_words, pii_entities (Bedrock PII type => BLOCK or ANONYMIZE), blocked_input_message and blocked_output_message (1-500 characters).
+    - create: a guardrail created by this module, with a version of its own (a new one whenever it changes): denied_topics (1-30 of name, definition, up to 5 examples), content_filters (category => strength: SEXUAL, VIOLENCE, HATE, INSULTS, MISCONDUCT, PROMPT_ATTACK => NONE, LOW, MEDIUM, HIGH), denied_words (1-100 characters each), pii_entities (Bedrock PII type => BLOCK or ANONYMIZE), blocked_input_message and blocked_output_message (1-500 characters), tier (CLASSIC or STANDARD; STANDARD needs profile).
+    Optionally:
+    - previous_versions: numbered versions still accepted during a changeover, so a customer still sending the old one is not cut off before it re-applies; empty it once every caller sends the new version (README, "Rotating a guardrail").
+    - profile: the guardrail profile (cross-Region inference, e.g. id us.guardrail.v1:0) and its destination Regions; the role may apply the guardrail through it there, and a created guardrail uses it.
     allowed_regions must then be exactly the guardrail's Region. Pass guardrail_arn and guardrail_version (outputs) to the customer-invoker.
   EOT
   default     = null
@@ -278,6 +287,30 @@ variable "guardrail" {
   validation {
     condition     = try(var.guardrail.arn, null) == null || can(regex("^[1-9][0-9]{0,7}$", var.guardrail.version))
     error_message = "guardrail.version must be a numbered guardrail version (1-99999999) with guardrail.arn; DRAFT is refused because it changes with every edit of the guardrail, so the IAM condition would pin nothing."
+  }
+
+  validation {
+    condition     = alltrue([for v in try(var.guardrail.previous_versions, []) : can(regex("^[1-9][0-9]{0,7}$", v)) && v != try(var.guardrail.version, null)])
+    error_message = "guardrail.previous_versions must be numbered guardrail versions (1-99999999) other than guardrail.version: each is accepted beside the current version until removed."
+  }
+
+  validation {
+    # Bedrock user guide, "Available guardrail profiles": ids like us.guardrail.v1:0; the role
+    # needs bedrock:ApplyGuardrail on the profile in each destination Region ("Permissions for
+    # using cross-Region inference with Amazon Bedrock Guardrails").
+    condition = try(var.guardrail.profile, null) == null ? true : (
+      can(regex("^[a-z][a-z-]*[.]guardrail[.]v[0-9]+:[0-9]+$", var.guardrail.profile.id))
+      && length(var.guardrail.profile.destination_regions) > 0
+      && alltrue([for r in var.guardrail.profile.destination_regions : can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]+$", r))])
+    )
+    error_message = "guardrail.profile: id must be a guardrail profile id such as us.guardrail.v1:0, and destination_regions the profile's Regions (at least one, e.g. us-east-1)."
+  }
+
+  validation {
+    # Bedrock user guide, "Safeguard tiers for guardrails policies": the Standard tier runs with
+    # cross-Region inference; the Classic tier does not support it.
+    condition     = try(var.guardrail.create.tier, null) == null ? true : contains(["CLASSIC", "STANDARD"], var.guardrail.create.tier) && (var.guardrail.create.tier != "STANDARD" || try(var.guardrail.profile, null) != null)
+    error_message = "guardrail.create.tier must be CLASSIC or STANDARD, and STANDARD needs guardrail.profile (the Standard tier runs with cross-Region inference)."
   }
 
   validation {
@@ -314,9 +347,9 @@ variable "guardrail" {
     # Bedrock CreateGuardrail: at most 30 topics; name 1-100 of [0-9a-zA-Z-_ !?.]; definition 1-200; at most 5 examples of 1-100 characters.
     condition = try(var.guardrail.create, null) == null ? true : length(var.guardrail.create.denied_topics) <= 30 && alltrue([
       for topic in var.guardrail.create.denied_topics :
-      can(regex("^[0-9a-zA-Z_ !?.-]{1,100}$", topic.name)) && length(topic.definition) >= 1 && length(topic.definition) <= 200 && length(topic.examples) <= 5 && alltrue([for example in topic.examples : length(example) >= 1 && length(example) <= 100])
+      can(regex("^[0-9a-zA-Z_ !?.-]{1,100}$", topic.name)) && length(topic.definition) >= 1 && length(topic.definition) <= (try(var.guardrail.create.tier, null) == "STANDARD" ? 1000 : 200) && length(topic.examples) <= 5 && alltrue([for example in topic.examples : length(example) >= 1 && length(example) <= 100])
     ])
-    error_message = "guardrail.create.denied_topics: at most 30 topics, each named with 1-100 letters, digits, spaces and -_!?., defined in 1-200 characters, with at most 5 examples of 1-100 characters."
+    error_message = "guardrail.create.denied_topics: at most 30 topics, each named with 1-100 letters, digits, spaces and -_!?., defined in 1-200 characters (1-1,000 with tier STANDARD), with at most 5 examples of 1-100 characters."
   }
 
   validation {
@@ -324,9 +357,9 @@ variable "guardrail" {
     condition = try(var.guardrail.create, null) == null ? true : (
       length(var.guardrail.create.blocked_input_message) >= 1 && length(var.guardrail.create.blocked_input_message) <= 500
       && length(var.guardrail.create.blocked_output_message) >= 1 && length(var.guardrail.create.blocked_output_message) <= 500
-      && length(var.guardrail.create.denied_words) <= 10000 && alltrue([for word in var.guardrail.create.denied_words : length(trimspace(word)) > 0])
+      && length(var.guardrail.create.denied_words) <= 10000 && alltrue([for word in var.guardrail.create.denied_words : length(trimspace(word)) > 0 && length(word) <= 100])
     )
-    error_message = "guardrail.create: blocked_input_message and blocked_output_message must be 1-500 characters, and denied_words at most 10,000 non-blank words."
+    error_message = "guardrail.create: blocked_input_message and blocked_output_message must be 1-500 characters, and denied_words at most 10,000 non-blank words of at most 100 characters each (Bedrock GuardrailWordConfig)."
   }
 }
 
@@ -344,7 +377,7 @@ variable "cost_center" {
 
 variable "monthly_budget_usd" {
   type        = number
-  description = "When set, an AWS Budgets cost budget of this many USD per month for the tenant, filtered on its TenantId cost allocation tag, notifying at each of budget_notification_fractions of actual spend. The tag must be activated in Billing (README)."
+  description = "When set, an AWS Budgets cost budget of this many USD per month for the tenant, named like the role, filtered on its TenantId cost allocation tag, notifying at each of budget_notification_fractions of actual spend. Needs an exclusive application_inference_profile (the only resource that carries the tag into the bill; cost.tf says why), and the tag activated in Billing (README)."
   default     = null
 
   validation {

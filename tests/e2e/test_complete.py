@@ -29,7 +29,8 @@ pytestmark = pytest.mark.e2e
 # Per tenant: role, policy and inference profile in the operations account; key, alias,
 # 2 log groups, role, policy, queue, layer, function, dashboard and 2 alarms in its own.
 RESOURCES_PER_TENANT = 15
-# content_policy full adds a data protection policy and its findings log group (issue 14).
+# content_policy full adds a data protection policy on each of the 2 log groups (issue 22:
+# the function's log group holds the fallback records) and the findings log group (issue 14).
 FULL_CONTENT_TENANTS = [tenant for tenant, spec in TENANTS.items() if spec.get("content_policy") == "full"]
 CROSS_REGION_TENANT = "tenant-a"
 DESTINATIONS = PROFILES[f"us.{TENANTS[CROSS_REGION_TENANT]['model_id']}"][REGION]
@@ -57,7 +58,7 @@ def invocations(stack: CompleteStack) -> dict[str, list[Invocation]]:
 
 
 def test_apply_creates_every_tenants_resources(stack: CompleteStack) -> None:
-    assert stack.resource_count() == RESOURCES_PER_TENANT * len(TENANTS) + 2 * len(FULL_CONTENT_TENANTS)
+    assert stack.resource_count() == RESOURCES_PER_TENANT * len(TENANTS) + 3 * len(FULL_CONTENT_TENANTS)
     assert set(stack.outputs["tenants"]) == set(TENANTS)
     for tenant_id in TENANTS:
         tenant = stack.tenant(tenant_id)
@@ -138,13 +139,16 @@ def test_applied_trust_policies_name_only_their_tenant(stack: CompleteStack) -> 
         role = iam.get_role(RoleName=tenant["operations_role_arn"].rsplit("/", 1)[1])["Role"]
         document = role["AssumeRolePolicyDocument"]
         document = json.loads(document) if isinstance(document, str) else document
-        [statement] = document["Statement"]
-        # The customer account is the principal; aws:PrincipalArn names the exact role.
-        account_root = f"arn:aws:iam::{stack.customer_account(tenant_id)}:root"
-        assert statement["Principal"]["AWS"] in (account_root, [account_root])
-        principal_arns = statement["Condition"]["ArnEquals"]["aws:PrincipalArn"]
-        assert principal_arns in (tenant["execution_role_arn"], [tenant["execution_role_arn"]])
-        assert statement["Condition"]["StringEquals"]["sts:ExternalId"] == stack.external_ids[tenant_id]
+        # AssumeRole, and SetSourceIdentity / TagSession when allowed: each statement names
+        # the customer account as the principal, the exact role (aws:PrincipalArn) and the
+        # tenant's external id.
+        assert "TenantWorkloadsWithExternalId" in {statement.get("Sid") for statement in document["Statement"]}
+        for statement in document["Statement"]:
+            account_root = f"arn:aws:iam::{stack.customer_account(tenant_id)}:root"
+            assert statement["Principal"]["AWS"] in (account_root, [account_root])
+            principal_arns = statement["Condition"]["ArnEquals"]["aws:PrincipalArn"]
+            assert principal_arns in (tenant["execution_role_arn"], [tenant["execution_role_arn"]])
+            assert statement["Condition"]["StringEquals"]["sts:ExternalId"] == stack.external_ids[tenant_id]
         for other in set(TENANTS) - {tenant_id}:
             assert stack.tenant(other)["execution_role_arn"] not in json.dumps(document)
             assert stack.external_ids[other] not in json.dumps(document)
@@ -312,6 +316,12 @@ def test_only_full_content_is_masked_by_a_data_protection_policy(stack: Complete
         findings = audit["Operation"]["Audit"]["FindingsDestination"]["CloudWatchLogs"]["LogGroup"]
         [findings_group] = logs.describe_log_groups(logGroupNamePrefix=findings)["logGroups"]
         assert findings_group["kmsKeyId"] == stack.tenant(tenant_id)["kms_key_arn"]
+        # Issue 22: records PutLogEvents cannot take go to stdout, i.e. the function's own
+        # log group, which is masked by the same identifiers.
+        function_group = stack.tenant(tenant_id)["function_log_group_name"]
+        fallback: dict[str, Any] = dict(logs.get_data_protection_policy(logGroupIdentifier=function_group))
+        _, function_deidentify = json.loads(fallback["policyDocument"])["Statement"]
+        assert function_deidentify["DataIdentifier"] == deidentify["DataIdentifier"]
 
 
 def test_a_model_slower_than_the_function_is_recorded_before_lambda_stops_it(stack: CompleteStack) -> None:

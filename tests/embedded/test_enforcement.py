@@ -6,6 +6,7 @@ Each test provisions roles and resources as an account administrator would
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any
 
@@ -15,7 +16,7 @@ from botocore.exceptions import ClientError
 
 from tests.fakes.authorization import MANAGEMENT_ACCOUNT
 from tests.fakes.aws import CUSTOMER_ACCOUNTS, OPERATIONS_ACCOUNT, REGION, EmbeddedAws
-from tests.fakes.tenants import ProvisionedTenant, log_group_arn, operations_trust, provision_tenant
+from tests.fakes.tenants import ProvisionedTenant, log_group_arn, provision_tenant
 
 CUSTOMER, OTHER = CUSTOMER_ACCOUNTS
 EXTERNAL_ID = "ext-tenant-a-5f0c9a7e21d4"
@@ -38,8 +39,6 @@ def tenant(aws: EmbeddedAws, tenant_id: str = "tenant-a", account: str = CUSTOME
         tenant_id=tenant_id,
         customer_account=account,
         external_id=f"ext-{tenant_id}-5f0c9a7e21d4",
-        model_ids=[MODEL],
-        log_group=f"/bedrock-tenant/{tenant_id}/invocations",
     )
 
 
@@ -88,8 +87,9 @@ def test_cross_account_assume_role_needs_the_callers_identity_policy(aws: Embedd
 def test_source_identity_and_session_tags_need_their_own_trust_actions(aws: EmbeddedAws) -> None:
     a = tenant(aws)
     iam = aws.admin_session(OPERATIONS_ACCOUNT).client("iam")
-    trust = operations_trust(CUSTOMER, [a.execution_role_arn], EXTERNAL_ID)
-    trust["Statement"][0]["Action"] = ["sts:AssumeRole"]
+    # A refusal case: the rendered trust without its SetSourceIdentity and TagSession statements.
+    trust = copy.deepcopy(a.policies.trust)
+    trust["Statement"] = [s for s in trust["Statement"] if s["Sid"] == "TenantWorkloadsWithExternalId"]
     iam.update_assume_role_policy(RoleName="bedrock-tenant-tenant-a", PolicyDocument=json.dumps(trust))
     assert assume(a.customer, a.operations_role_arn, ExternalId=EXTERNAL_ID)
     refused(
@@ -108,13 +108,7 @@ def test_source_identity_and_session_tags_need_their_own_trust_actions(aws: Embe
 
 
 def test_session_tags_are_matched_by_key_and_value(aws: EmbeddedAws) -> None:
-    a = tenant(aws)
-    trust = operations_trust(CUSTOMER, [a.execution_role_arn], EXTERNAL_ID)
-    trust["Statement"][0]["Condition"]["StringEquals"]["aws:RequestTag/TenantId"] = "tenant-a"
-    trust["Statement"][0]["Condition"]["ForAllValues:StringEquals"] = {"aws:TagKeys": ["TenantId"]}
-    aws.admin_session(OPERATIONS_ACCOUNT).client("iam").update_assume_role_policy(
-        RoleName="bedrock-tenant-tenant-a", PolicyDocument=json.dumps(trust)
-    )
+    a = tenant(aws)  # the rendered trust: TenantSessionTagsOnly admits TenantId = tenant-a
     ok = [{"Key": "TenantId", "Value": "tenant-a"}]
     assert assume(a.customer, a.operations_role_arn, ExternalId=EXTERNAL_ID, Tags=ok)
     for tags in ([{"Key": "TenantId", "Value": "tenant-b"}], [*ok, {"Key": "Extra", "Value": "x"}]):
@@ -132,8 +126,9 @@ def test_principal_org_id_is_the_embedded_organisations(aws: EmbeddedAws) -> Non
     assert organization["Organization"]["MasterAccountId"] == MANAGEMENT_ACCOUNT
     iam = aws.admin_session(OPERATIONS_ACCOUNT).client("iam")
     for required, allowed in ((org_id, True), ("o-otherorg000", False)):
-        trust = operations_trust(CUSTOMER, [a.execution_role_arn], EXTERNAL_ID)
-        trust["Statement"][0]["Condition"]["StringEquals"]["aws:PrincipalOrgID"] = required
+        trust = copy.deepcopy(a.policies.trust)  # as operations-role renders principal_org_id
+        for statement in trust["Statement"]:
+            statement["Condition"]["StringEquals"]["aws:PrincipalOrgID"] = required
         iam.update_assume_role_policy(RoleName="bedrock-tenant-tenant-a", PolicyDocument=json.dumps(trust))
         if allowed:
             assert assume(a.customer, a.operations_role_arn, ExternalId=EXTERNAL_ID)

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests.fakes.policy import EvaluatorError, PolicyEvaluator, Request
-from tests.fakes.tenants import execution_permissions, log_group_arn, operations_trust
+from tests.fakes.tenants import log_group_arn, rendered_policies
 
 OPS, CUSTOMER, OTHER = "111111111111", "222222222222", "333333333333"
 EXTERNAL_ID = "ext-0123456789abcdef"
@@ -24,7 +24,7 @@ SESSION = f"arn:aws:sts::{CUSTOMER}:assumed-role/bedrock-tenant-a-execution/bedr
 MODEL = "anthropic.claude-3-5-haiku-20241022-v1:0"
 PROFILE = f"arn:aws:bedrock:us-east-1:{OPS}:inference-profile/us.{MODEL}"
 OPS_SESSION = f"arn:aws:sts::{OPS}:assumed-role/bedrock-tenant-a/bedrock-tenant-a"
-GROUP = log_group_arn(CUSTOMER, "/bedrock-tenant/tenant-a/invocations")
+GROUP = log_group_arn(CUSTOMER, "/bedrock-tenant/a/invocations")
 KEY = f"arn:aws:kms:us-east-1:{CUSTOMER}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
 
@@ -41,8 +41,9 @@ def caller_context(principal_role: str = EXECUTION_ROLE, account: str = CUSTOMER
 
 
 # -- trust: customer account + ArnEquals aws:PrincipalArn + StringEquals sts:ExternalId ----------
-TRUST = operations_trust(CUSTOMER, [EXECUTION_ROLE], EXTERNAL_ID)
-IDENTITY = execution_permissions(OPERATIONS_ROLE, [GROUP])
+RENDERED = rendered_policies("a", CUSTOMER, EXTERNAL_ID)  # tenant "a": roles bedrock-tenant-a(-execution)
+TRUST = RENDERED.trust
+[IDENTITY] = RENDERED.execution
 # The wrong shapes the mutation check seeds.
 TRUST_WITHOUT_EXTERNAL_ID = policy(
     {
@@ -179,7 +180,7 @@ def test_trust_by_exact_role_arn_matches_the_roles_sessions(evaluator: PolicyEva
 def test_one_assume_role_context_serves_every_action_it_authorises(evaluator: PolicyEvaluator) -> None:
     """sts:SetSourceIdentity and sts:TagSession are decided with the AssumeRole
     request's context, external id included."""
-    context = caller_context(**{"sts:ExternalId": EXTERNAL_ID, "sts:SourceIdentity": "tenant-a"})
+    context = caller_context(**{"sts:ExternalId": EXTERNAL_ID, "sts:SourceIdentity": "a.invoker"})
     for action, expected in (("sts:SetSourceIdentity", "Allowed"), ("sts:TagSession", "Allowed")):
         decision = evaluator.evaluate(
             Request(SESSION, action, OPERATIONS_ROLE, OPS, context),
@@ -317,7 +318,7 @@ def test_profile_grant_covers_every_destination_and_no_direct_call(
     [
         (f"{GROUP}:log-stream:2026/11/28/abc", f"{GROUP}:*", True),
         (f"{log_group_arn(CUSTOMER, '/bedrock-tenant/tenant-b/invocations')}:log-stream:x", f"{GROUP}:*", False),
-        (f"{log_group_arn(CUSTOMER, '/bedrock-tenant/tenant-a/invocations-2')}:log-stream:x", f"{GROUP}:*", False),
+        (f"{log_group_arn(CUSTOMER, '/bedrock-tenant/a/invocations-2')}:log-stream:x", f"{GROUP}:*", False),
         (f"{GROUP}:log-stream:x", GROUP, False),  # the group ARN alone does not cover its streams
         (f"{log_group_arn(CUSTOMER, '/bedrock-tenant/tenant-b/invocations')}:log-stream:x", "*", True),  # defect
     ],

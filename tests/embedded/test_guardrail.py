@@ -16,22 +16,14 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.embedded.test_bedrock_access import INVOKE, MODEL, allow, fm, policy, refused, runtime
-from tests.fakes.aws import REGION, EmbeddedAws
+from tests.embedded.test_bedrock_access import MODEL, allow, fm, policy, refused, runtime
+from tests.fakes.aws import OPERATIONS_ACCOUNT, REGION, EmbeddedAws
+from tests.fakes.tenants import rendered_guarded_permissions
 
 
 def guarded(guardrail_arn: str, version: str = "1") -> dict[str, Any]:
-    """The operations-role shape: models allowed, any call without this guardrail denied."""
-    return policy(
-        allow(fm(REGION)),
-        {"Effect": "Allow", "Action": "bedrock:ApplyGuardrail", "Resource": guardrail_arn},
-        {
-            "Effect": "Deny",
-            "Action": INVOKE,
-            "Resource": "*",
-            "Condition": {"StringNotEquals": {"bedrock:GuardrailIdentifier": f"{guardrail_arn}:{version}"}},
-        },
-    )
+    """The Bedrock policy operations-role renders with this guardrail (rendered_policies.json)."""
+    return rendered_guarded_permissions(guardrail_arn, version, OPERATIONS_ACCOUNT)
 
 
 def ask(client: Any, text: str, guardrail: str | None, *, version: str = "1", trace: str = "enabled") -> Any:

@@ -25,6 +25,7 @@ from moto.iam.models import iam_backends
 from tests.fakes.aws import moto_server
 from tests.fakes.bedrock_access import PROFILES
 from tests.fakes.policy import PolicyEvaluator, Request
+from tests.fakes.tenants import CANONICAL, check_rendered
 from tests.terraform.plan import Plan, Workspace, locals_override
 
 pytestmark = pytest.mark.terraform
@@ -79,7 +80,10 @@ ROLE = {
     "allowed_model_ids": [MODEL],
     "allowed_regions": [REGION],
     "allow_source_identity": True,
+    "allow_session_tags": True,
+    "cost_center": "cc-42",
 }
+SESSION_TAGS = {"TenantId": TENANT, "CostCenter": "cc-42"}
 
 
 @dataclass(frozen=True)
@@ -130,6 +134,7 @@ def invoker(workspaces: dict[str, Workspace], tmp_path_factory: pytest.TempPathF
             "operations_role_arn": OPERATIONS_ROLE,
             "external_id": EXTERNAL_ID,
             "source_identity": TENANT,
+            "session_tags": SESSION_TAGS,
             "model_id": MODEL,
             "bedrock_region": REGION,
             "inference_profile_arn": APPLICATION_PROFILE,
@@ -183,6 +188,21 @@ def test_the_tenants_execution_role_may_assume_its_operations_role(
     assert assume(evaluator, role, invoker.execution, context=WITH_ID)
     with_source = {**WITH_ID, "sts:SourceIdentity": invoker.environment["BEDROCK_TENANT_SOURCE_IDENTITY"]}
     assert assume(evaluator, role, invoker.execution, context=with_source, action="sts:SetSourceIdentity")
+    # Issue 22: with session_tags the runtime tags its session, which STS authorises as
+    # sts:TagSession in the execution role's own policy as well as in the trust.
+    tags = json.loads(invoker.environment["BEDROCK_TENANT_SESSION_TAGS"])
+    with_tags = {**WITH_ID, "aws:TagKeys": list(tags), **{f"aws:RequestTag/{k}": v for k, v in tags.items()}}
+    assert assume(evaluator, role, invoker.execution, context=with_tags, action="sts:TagSession")
+
+
+def test_the_embedded_tenants_run_with_the_policies_the_modules_render(role: Role, invoker: Invoker) -> None:
+    """tests/fakes/tenants.py provisions the functional tests', the benchmarks' and the
+    evaluator tests' tenants from tests/fakes/rendered_policies.json: it must be what
+    these plans render, so no embedded tenant runs with a policy a test wrote.
+    BEDROCK_TENANT_UPDATE_RENDERED=1 rewrites it from the plans."""
+    assert (TENANT, OPS, CUSTOMER, EXTERNAL_ID, SESSION_TAGS["CostCenter"]) == tuple(CANONICAL.values())
+    check_rendered("operations_role", {"trust": role.trust, "permissions": role.policies})
+    check_rendered("customer_invoker", {"execution": invoker.execution})
 
 
 def test_assume_role_without_the_external_id_is_refused(evaluator: PolicyEvaluator, role: Role) -> None:

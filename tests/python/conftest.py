@@ -84,8 +84,6 @@ def make_tenant(aws: EmbeddedAws) -> Callable[..., Tenant]:
             tenant_id=tenant_id,
             customer_account=CUSTOMER_ACCOUNTS[tenant_id],
             external_id=EXTERNAL_IDS[tenant_id],
-            model_ids=[MODEL_ID],
-            log_group=log_group,
             create_log_group=create_log_group,
         ).customer
         values: dict[str, Any] = {

@@ -4,7 +4,10 @@
         [--temperature T] [--metadata key=value ...] [--request-id ID]
     python -m bedrock_tenant invoke --event request.json   # or '-' for stdin
 
-Prints the handler's response as JSON; exits 1 when its status is 400 or above.
+``--event`` takes any event the handler takes: a request, an HTTP event or an SQS batch.
+Prints the handler's response as JSON; exits 1 when its status is 400 or above, when
+an SQS batch has failures, or when the handler refuses the event (printed as an error;
+in Lambda it is a function error).
 Settings come from the BEDROCK_TENANT_* environment variables, as in Lambda.
 """
 
@@ -18,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import audit, report
+from .errors import BedrockTenantError
 from .handler import lambda_handler
 
 
@@ -77,8 +81,14 @@ def main(argv: list[str] | None = None) -> int:
         event = _event(args)
     except (OSError, ValueError, argparse.ArgumentTypeError) as exc:
         parser.error(str(exc))
-    response = lambda_handler(event, LocalContext(args.request_id or str(uuid.uuid4())))
+    try:
+        response = lambda_handler(event, LocalContext(args.request_id or str(uuid.uuid4())))
+    except BedrockTenantError as exc:  # raised for events it does not serve, so that Lambda retries them
+        print(json.dumps({"error": {"code": exc.code, "message": exc.message}}, indent=2))
+        return 1
     print(json.dumps(response, indent=2, ensure_ascii=False))
+    if "batchItemFailures" in response:
+        return 1 if response["batchItemFailures"] else 0
     return 1 if response["statusCode"] >= 400 else 0
 
 

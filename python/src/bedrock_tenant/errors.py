@@ -22,6 +22,7 @@ __all__ = [
     "BedrockTenantError",
     "ConfigurationError",
     "OperationsRoleError",
+    "UnsupportedEventError",
     "error_code",
     "is_streaming_failure",
     "is_throttling",
@@ -125,6 +126,17 @@ class ConfigurationError(BedrockTenantError):
     def __init__(self, problems: list[tuple[str, str]]) -> None:
         self.problems = problems
         super().__init__("; ".join(f"{name}: {rule}" for name, rule in problems))
+
+
+class UnsupportedEventError(BedrockTenantError):
+    """The event is not a request and no source this handler serves (e.g. S3 or EventBridge).
+
+    Raised out of the handler, not returned: a normal return tells an asynchronous
+    invocation or an event source that the event was handled, so it would be lost. The
+    message names the kind of event and what is expected, never the event's content."""
+
+    code = "UnsupportedEvent"
+    status = 400
 
 
 class OperationsRoleError(BedrockTenantError):

@@ -6,9 +6,10 @@ invocation) and the clients built then are reused by every warm invocation. The
 sink is flushed in ``finally`` within the invocation's remaining time, so records
 are written (or handed to stdout) before the function freezes; a model call still
 running when the invocation's time runs out is recorded as timed out and flushed
-before Lambda stops it (``_Deadline``). Every outcome,
-including a failure to build the runtime, is a structured response: never a
-traceback, credentials or the external id.
+before Lambda stops it (``_Deadline``). Every outcome of a direct or HTTP
+request, including a failure to build the runtime, is a structured response: never a
+traceback, credentials or the external id. An SQS batch and other sources' events
+raise where a return would lose messages (below).
 
 Events are either the request itself (direct ``Invoke``) or an HTTP event whose
 ``body`` holds the request as a JSON object, recognised by the markers AWS
@@ -24,17 +25,32 @@ and answered in that source's response format:
 * Application Load Balancer: ``requestContext.elb``; the response adds
   ``statusDescription``, and uses ``multiValueHeaders`` when the target group
   sends them; https://docs.aws.amazon.com/elasticloadbalancing/latest/application/lambda-functions.html
+
+An Amazon SQS event source mapping's batch (``Records`` whose ``eventSource`` is
+``aws:sqs``; https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html) is served
+message by message: each ``body`` is one request in the direct format (as JSON), with
+its own model call and record (``request_id`` = the ``messageId``), and the response is
+``{"batchItemFailures": [{"itemIdentifier": <messageId>}, ...]}`` (see ``_serve_batch``).
+
+Any other event that holds no request field (S3, SNS, EventBridge, DynamoDB and
+Kinesis streams, a console test event, ...) raises :class:`UnsupportedEventError`
+naming what is expected. A normal return would tell the source the event was handled:
+an asynchronous invocation would not be retried or reach its dead-letter queue or
+on-failure destination, and a stream's records would be skipped
+(https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 import logging
 import threading
+import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from http import HTTPStatus
@@ -46,7 +62,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from . import snapstart
 from .credentials import OperationsSession
-from .errors import BedrockInvocationError, BedrockTenantError, error_code
+from .errors import BedrockInvocationError, BedrockTenantError, UnsupportedEventError, error_code
 from .pricing import load_price_table
 from .settings import Settings
 from .sinks import CloudWatchLogsSink, Sink, StdoutSink
@@ -214,29 +230,92 @@ class LambdaHandler:
             self.prime()
 
     def __call__(self, event: Any, context: Any = None) -> dict[str, Any]:
-        request_id = getattr(context, "aws_request_id", None) or str(uuid.uuid4())
         shape = _shape_of(event)
+        if shape is _Shape.UNSUPPORTED:
+            raise _unsupported(event)
+        if shape is _Shape.SQS:
+            return self._serve_batch(event["Records"], context)
+        request_id = getattr(context, "aws_request_id", None) or str(uuid.uuid4())
+        runtime = self._runtime_or_error()
+        if isinstance(runtime, BedrockTenantError):
+            return _respond(shape, event, runtime.status, _error_body(request_id, runtime.code, runtime.message))
         try:
-            runtime = self.runtime
-            self._served = True
-        except BedrockTenantError as exc:
-            logger.error("configuration error: %s", exc.message)
-            return _respond(shape, event, exc.status, _error_body(request_id, exc.code, exc.message))
-        except Exception as exc:  # e.g. botocore refusing a malformed AWS_ENDPOINT_URL_* variable
-            logger.error("could not initialise the runtime: %s: %s", type(exc).__name__, exc)
-            message = f"could not initialise the runtime ({type(exc).__name__}); check the function's environment"
-            return _respond(shape, event, 500, _error_body(request_id, "ConfigurationError", message))
-        try:
-            request = InvokeRequest.model_validate(_request_body(event, shape))
-            callbacks = self.callbacks(runtime, request, request_id)
-            with _Deadline(context, callbacks, runtime.sink):
-                status, payload = 200, self._invoke(runtime, request, request_id, callbacks)
-        except Exception as exc:  # every failure becomes a structured response
-            status, code, message, fields = _describe_failure(exc, request_id)
-            payload = _error_body(request_id, code, message, fields)
+            status, payload = self._answer(runtime, functools.partial(_request_body, event, shape), request_id, context)
         finally:
             _flush(runtime.sink, context)
         return _respond(shape, event, status, payload)
+
+    def _runtime_or_error(self) -> Runtime | BedrockTenantError:
+        """The runtime, or the error that says why it cannot be built (logged, without secrets)."""
+        try:
+            runtime = self.runtime
+        except BedrockTenantError as exc:
+            logger.error("configuration error: %s", exc.message)
+            return exc
+        except Exception as exc:  # e.g. botocore refusing a malformed AWS_ENDPOINT_URL_* variable
+            logger.error("could not initialise the runtime: %s: %s", type(exc).__name__, exc)
+            message = f"could not initialise the runtime ({type(exc).__name__}); check the function's environment"
+            return BedrockTenantError(message, code="ConfigurationError", status=500)
+        self._served = True
+        return runtime
+
+    def _answer(
+        self, runtime: Runtime, request_body: Callable[[], Any], request_id: str, context: Any
+    ) -> tuple[int, dict[str, Any]]:
+        """One request through the model: (status, answer or structured error). Never raises;
+        the caller flushes."""
+        try:
+            request = InvokeRequest.model_validate(request_body())
+            callbacks = self.callbacks(runtime, request, request_id)
+            with _Deadline(context, callbacks, runtime.sink):
+                return 200, self._invoke(runtime, request, request_id, callbacks)
+        except Exception as exc:  # every failure becomes a structured response
+            status, code, message, fields = _describe_failure(exc, request_id)
+            return status, _error_body(request_id, code, message, fields)
+
+    def _serve_batch(self, records: list[Mapping[str, Any]], context: Any) -> dict[str, Any]:
+        """Serve an SQS batch: one request, model call and record per message, in order;
+        the response lists the messages that were not answered.
+
+        The event source mapping must have ``ReportBatchItemFailures`` on: then the listed
+        messages return to the queue and the others are deleted (Lambda guide, "Handling
+        errors for an SQS event source in Lambda", "Implementing partial batch responses":
+        https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html).
+        Every failure is listed, including a body that can never succeed (not JSON, not a
+        valid request, refused by Bedrock's validation): deleting it would lose it without
+        a trace, whereas a listed message is received again until the queue's
+        ``maxReceiveCount`` moves it to the dead-letter queue of its redrive policy, which
+        is where AWS puts a poison message. Throttling and other transient failures
+        (after the client's own retries) are listed for the same reason: a later receive
+        can succeed. So nothing is dropped here; the queue's redrive policy decides.
+
+        A message is not started when the time left would not fit one as long as the
+        longest so far: it is listed, so the invocation ends before Lambda stops it (a
+        timed-out invocation returns the whole batch, answered messages too). For a FIFO
+        queue, the first failure ends the batch and every later message is listed too,
+        which keeps each message group's order (same page)."""
+        message_ids = [_message_id(record) for record in records]  # before any model call
+        runtime = self._runtime_or_error()
+        if isinstance(runtime, BedrockTenantError):
+            raise runtime  # a function error returns the whole batch to the queue
+        fifo = any(str(record.get("eventSourceARN", "")).endswith(".fifo") for record in records)
+        failed: list[str] = []
+        longest_s = 0.0
+        try:
+            for record, message_id in zip(records, message_ids, strict=True):
+                if (fifo and failed) or not _time_for_another(context, longest_s):
+                    failed.append(message_id)
+                    continue
+                started = time.monotonic()
+                status, payload = self._answer(runtime, functools.partial(_message_body, record), message_id, context)
+                longest_s = max(longest_s, time.monotonic() - started)
+                if status != HTTPStatus.OK:
+                    # The code only: a field name or message could quote the request.
+                    logger.warning("SQS message %s returns to the queue: %s", message_id, payload["error"]["code"])
+                    failed.append(message_id)
+        finally:
+            _flush(runtime.sink, context)
+        return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failed]}
 
     def callbacks(self, runtime: Runtime, request: InvokeRequest, request_id: str) -> list[BaseCallbackHandler]:
         """The LangChain callbacks of one invocation: the invocation logger.
@@ -289,6 +368,21 @@ class _Shape(Enum):
     # API Gateway REST and HTTP APIs (payload 1.0 and 2.0) and function URLs share a response format.
     API = "api"
     ALB = "alb"
+    SQS = "sqs"
+    UNSUPPORTED = "unsupported"
+
+
+_REQUEST_FIELDS = frozenset(InvokeRequest.model_fields)
+# Sources that send ``Records``, by each record's ``eventSource`` (SNS spells it ``EventSource``),
+# as in the Lambda guide's sample event of each service.
+_RECORD_SOURCES = {
+    "aws:s3": "an Amazon S3 event notification",
+    "aws:sns": "an Amazon SNS notification",
+    "aws:dynamodb": "a DynamoDB stream batch",
+    "aws:kinesis": "a Kinesis stream batch",
+    "aws:ses": "an Amazon SES receipt",
+}
+_EVENTBRIDGE_FIELDS = frozenset({"detail-type", "source", "detail"})
 
 
 def _shape_of(event: Any) -> _Shape:
@@ -297,7 +391,56 @@ def _shape_of(event: Any) -> _Shape:
     context = event.get("requestContext")
     if isinstance(context, Mapping):  # every HTTP source sends it; a direct request never has it
         return _Shape.ALB if "elb" in context else _Shape.API
-    return _Shape.API if isinstance(event.get("httpMethod"), str) else _Shape.DIRECT
+    if isinstance(event.get("httpMethod"), str):
+        return _Shape.API
+    records = event.get("Records")
+    if isinstance(records, list) and records and all(_is_sqs_record(record) for record in records):
+        return _Shape.SQS
+    # Fields, none of them a request's: another source's event (an empty object is a bad request).
+    if event and _REQUEST_FIELDS.isdisjoint(event):
+        return _Shape.UNSUPPORTED
+    return _Shape.DIRECT
+
+
+def _is_sqs_record(record: Any) -> bool:
+    return isinstance(record, Mapping) and record.get("eventSource") == "aws:sqs"
+
+
+def _unsupported(event: Mapping[str, Any]) -> UnsupportedEventError:
+    """The error for an event this handler does not serve, logged; it names the kind of
+    event from this module's table only, never a value of the event."""
+    records = event.get("Records")
+    if isinstance(records, list) and records and isinstance(records[0], Mapping):
+        source = records[0].get("eventSource", records[0].get("EventSource"))
+        kind = _RECORD_SOURCES.get(source, "a batch of records") if isinstance(source, str) else "a batch of records"
+    elif _EVENTBRIDGE_FIELDS.issubset(event):
+        kind = "an Amazon EventBridge event"
+    else:
+        kind = "an event without any request field"
+    error = UnsupportedEventError(
+        f"unsupported event: {kind}; expected a request, a JSON object with 'prompt' or 'messages', "
+        "sent directly, as the body of an HTTP event or as the body of each SQS message"
+    )
+    logger.error("%s", error.message)
+    return error
+
+
+def _message_id(record: Mapping[str, Any]) -> str:
+    """The id that reports the message as failed. Lambda retries the whole batch when an
+    ``itemIdentifier`` is missing or not in the batch (services-sqs-errorhandling.html), so
+    a record without one fails the batch up front."""
+    message_id = record.get("messageId")
+    if not isinstance(message_id, str) or not message_id:
+        logger.error("an SQS record has no messageId: the batch returns to the queue")
+        raise UnsupportedEventError("unsupported event: an SQS record without a messageId")
+    return message_id
+
+
+def _time_for_another(context: Any, longest_s: float) -> bool:
+    """Whether the invocation's time left fits one more message as long as the longest
+    so far, and the deadline's flush and the response after it (always, outside Lambda)."""
+    remaining = _remaining_s(context)
+    return remaining is None or remaining - _RESPONSE_RESERVE_S - _DEADLINE_FLUSH_S > longest_s
 
 
 class _BadBody(ValueError):
@@ -316,11 +459,20 @@ def _request_body(event: Any, shape: _Shape) -> Mapping[str, Any]:
         if not isinstance(event, Mapping):
             raise _BadBody("event")
         return event
-    body = event.get("body")
+    return _json_object(event.get("body"), base64_encoded=event.get("isBase64Encoded") is True)
+
+
+def _message_body(record: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The request in an SQS message: its body, a JSON object (SQS bodies are text)."""
+    return _json_object(record.get("body"), base64_encoded=False)
+
+
+def _json_object(body: Any, *, base64_encoded: bool) -> dict[str, Any]:
+    """The JSON object in a ``body`` string, or :class:`_BadBody` naming ``body``."""
     if not isinstance(body, str):  # absent (GET), null, or not the string these sources send
         raise _BadBody("body")
     try:
-        if event.get("isBase64Encoded") is True:
+        if base64_encoded:
             body = base64.b64decode(body, validate=True).decode("utf-8")
         parsed = json.loads(body, parse_constant=_reject_constant)
     except (ValueError, UnicodeDecodeError, binascii.Error):

@@ -176,6 +176,18 @@ class Settings(BaseModel):
         return self
 
     @model_validator(mode="after")
+    def _source_identity_is_its_own(self) -> Settings:
+        # operations-role pins sts:SourceIdentity to the tenant id or "<tenant id>.<workload>",
+        # as customer-invoker's source_identity validation does.
+        label = self.source_identity
+        if label is not None and label != self.tenant_id and not label.startswith(f"{self.tenant_id}."):
+            raise ValueError(
+                f"{_env('source_identity')} must be this tenant's id ({_env('id')}) or start with it and a dot "
+                "(e.g. <tenant id>.production); the operations role refuses another label"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _guardrail_identifier_with_version(self) -> Settings:
         if (self.guardrail_identifier is None) != (self.guardrail_version is None):
             raise ValueError(

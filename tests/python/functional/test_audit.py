@@ -14,24 +14,13 @@ from bedrock_tenant.__main__ import main
 from bedrock_tenant.audit import Check, audit_customer, audit_operations, render
 
 from tests.fakes.aws import OPERATIONS_ACCOUNT, REGION, EmbeddedAws, frozen_credentials
-from tests.fakes.tenants import bedrock_permissions, operations_trust
+from tests.fakes.tenants import rendered_policies
 
 CUSTOMER = "222222222222"
 TENANT = "acme"
 EXTERNAL_ID = "acme-ext-5f0c9a7e21d4aa"
 ROLE = f"bedrock-tenant-{TENANT}"
 GROUPS = (f"/bedrock-tenant/{TENANT}/invocations", f"/aws/lambda/bedrock-tenant-{TENANT}")
-DENY_API_KEYS = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Sid": "DenyBedrockApiKeys",
-            "Effect": "Deny",
-            "Action": ["bedrock:CallWithBearerToken", "bedrock-mantle:CallWithBearerToken"],
-            "Resource": "*",
-        }
-    ],
-}
 
 
 @dataclass
@@ -76,16 +65,16 @@ def key_policy(account: str) -> str:
 def accounts(aws: EmbeddedAws) -> Accounts:
     operations = aws.admin_session(OPERATIONS_ACCOUNT)
     iam = operations.client("iam")
-    execution_role = f"arn:aws:iam::{CUSTOMER}:role/{ROLE}-execution"
+    # The documents the modules render (tests/fakes/tenants.py), the API-key deny included.
+    rendered = rendered_policies(TENANT, CUSTOMER, EXTERNAL_ID)
     iam.create_role(
         RoleName=ROLE,
         Path="/bedrock-tenants/",
-        AssumeRolePolicyDocument=json.dumps(operations_trust(CUSTOMER, [execution_role], EXTERNAL_ID)),
+        AssumeRolePolicyDocument=json.dumps(rendered.trust),
         Tags=[{"Key": "TenantId", "Value": TENANT}],
     )
-    permissions = bedrock_permissions(["amazon.nova-lite-v1:0"], [REGION])
-    permissions["Statement"] += DENY_API_KEYS["Statement"]
-    iam.put_role_policy(RoleName=ROLE, PolicyName="bedrock-invoke", PolicyDocument=json.dumps(permissions))
+    for index, permissions in enumerate(rendered.permissions):
+        iam.put_role_policy(RoleName=ROLE, PolicyName=f"bedrock-{index}", PolicyDocument=json.dumps(permissions))
     customer = aws.admin_session(CUSTOMER)
     key_arn = customer.client("kms").create_key(Policy=key_policy(CUSTOMER))["KeyMetadata"]["Arn"]
     logs = customer.client("logs")
@@ -141,11 +130,15 @@ def test_invocation_logging_in_the_operations_account_fails_its_region(accounts:
 
 def test_tenant_data_and_loose_roles_in_the_operations_account_fail(accounts: Accounts) -> None:
     iam = accounts.operations.client("iam")
-    trust = operations_trust(CUSTOMER, [f"arn:aws:iam::{CUSTOMER}:role/x"], EXTERNAL_ID)
+    # A loose trust and grant, as a hand edit in the console would leave them.
+    trust = rendered_policies(TENANT, CUSTOMER, EXTERNAL_ID).trust
+    trust["Statement"] = trust["Statement"][:1]
     trust["Statement"][0]["Principal"] = {"AWS": "*"}
     del trust["Statement"][0]["Condition"]["StringEquals"]
     iam.update_assume_role_policy(RoleName=ROLE, PolicyDocument=json.dumps(trust))
     grant = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "bedrock:*", "Resource": "*"}]}
+    for name in iam.list_role_policies(RoleName=ROLE)["PolicyNames"]:
+        iam.delete_role_policy(RoleName=ROLE, PolicyName=name)
     iam.put_role_policy(RoleName=ROLE, PolicyName="bedrock-invoke", PolicyDocument=json.dumps(grant))
     accounts.operations.client("logs").create_log_group(logGroupName=f"/copies/{TENANT}/prompts")
     accounts.operations.client("s3").create_bucket(Bucket=f"prompts-{TENANT}-archive")

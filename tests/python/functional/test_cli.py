@@ -6,11 +6,13 @@ import json
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
 from tests.fakes.aws import EmbeddedAws, frozen_credentials
 from tests.python.conftest import Tenant
+from tests.python.events import NON_HTTP_EVENTS, sqs_event, sqs_record
 
 
 def cli_environment(aws: EmbeddedAws, tenant: Tenant) -> dict[str, str]:
@@ -91,5 +93,41 @@ def test_a_runtime_that_cannot_start_answers_a_structured_error(
     assert result.returncode == 1
     response = json.loads(result.stdout)
     assert (response["statusCode"], response["error"]["code"]) == (500, "ConfigurationError")
+    assert "Traceback" not in result.stdout + result.stderr
+    assert aws.bedrock.calls == []
+
+
+def test_cli_serves_an_sqs_batch_from_an_event_file(
+    aws: EmbeddedAws, make_tenant: Callable[..., Tenant], tmp_path: Path
+) -> None:
+    tenant = make_tenant("tenant-a")
+    batch = tmp_path / "batch.json"
+    good, bad = sqs_record(json.dumps({"prompt": "hi"}), "m-good"), sqs_record("{not json", "m-bad")
+    batch.write_text(json.dumps(sqs_event(good, bad)))
+    result = run_cli(cli_environment(aws, tenant), "--event", str(batch))
+    assert result.returncode == 1, result.stderr
+    assert json.loads(result.stdout) == {"batchItemFailures": [{"itemIdentifier": "m-bad"}]}
+    assert [record["request_id"] for record in tenant.records()] == ["m-good"]
+    batch.write_text(json.dumps(sqs_event(good)))
+    result = run_cli(cli_environment(aws, tenant), "--event", str(batch))
+    assert (result.returncode, json.loads(result.stdout)) == (0, {"batchItemFailures": []})
+
+
+def test_cli_reports_an_event_it_does_not_serve(aws: EmbeddedAws, make_tenant: Callable[..., Tenant]) -> None:
+    tenant = make_tenant("tenant-a")
+    s3 = json.dumps(NON_HTTP_EVENTS["s3"][1])
+    result = subprocess.run(
+        [sys.executable, "-m", "bedrock_tenant", "invoke", "--event", "-"],
+        env=cli_environment(aws, tenant),
+        input=s3,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 1
+    error = json.loads(result.stdout)["error"]
+    assert error["code"] == "UnsupportedEvent"
+    assert "'prompt' or 'messages'" in error["message"]
     assert "Traceback" not in result.stdout + result.stderr
     assert aws.bedrock.calls == []

@@ -1,71 +1,30 @@
-"""Session tags at AssumeRole on the embedded AWS: the runtime passes its cost
-allocation tags, and a trust policy of the operations-role module's shape
-(statement TenantSessionTagsOnly) refuses values that are not the tenant's."""
+"""Session tags at AssumeRole on the embedded AWS, with the policies the modules render
+(tests/fakes/tenants.py): the runtime passes its cost allocation tags, the execution
+role may tag its session (customer-invoker grants sts:TagSession with session_tags),
+and the operations role's trust (statement TenantSessionTagsOnly) refuses values that
+are not the tenant's."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 from bedrock_tenant.errors import ConfigurationError
 from bedrock_tenant.settings import Settings
 
-from tests.fakes.aws import OPERATIONS_ACCOUNT, EmbeddedAws
-from tests.python.conftest import CUSTOMER_ACCOUNTS, EXTERNAL_IDS, Tenant, operations_role_arn
+from tests.fakes.aws import EmbeddedAws
+from tests.fakes.tenants import CANONICAL
+from tests.python.conftest import EXTERNAL_IDS, Tenant, operations_role_arn
 
-
-def restrict_session_tags(aws: EmbeddedAws, tenant_id: str, execution_role_arn: str, tags: dict[str, str]) -> None:
-    """The operations role's trust policy as modules/operations-role renders it with
-    allow_session_tags = true (tests/terraform/operations_role/test_cost.py asserts that shape)."""
-    common = {
-        "Principal": {"AWS": f"arn:aws:iam::{CUSTOMER_ACCOUNTS[tenant_id]}:root"},
-        "Effect": "Allow",
-    }
-    policy = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                **common,
-                "Sid": "TenantWorkloadsWithExternalId",
-                "Action": ["sts:AssumeRole", "sts:SetSourceIdentity"],
-                "Condition": {
-                    "ArnEquals": {"aws:PrincipalArn": execution_role_arn},
-                    "StringEquals": {"sts:ExternalId": EXTERNAL_IDS[tenant_id]},
-                },
-            },
-            {
-                **common,
-                "Sid": "TenantSessionTagsOnly",
-                "Action": "sts:TagSession",
-                "Condition": {
-                    "ArnEquals": {"aws:PrincipalArn": execution_role_arn},
-                    "StringEquals": {"sts:ExternalId": EXTERNAL_IDS[tenant_id]},
-                    "StringEqualsIfExists": {f"aws:RequestTag/{key}": value for key, value in tags.items()},
-                    "ForAllValues:StringEquals": {"aws:TagKeys": sorted(tags)},
-                },
-            },
-        ],
-    }
-    iam = aws.admin_session(OPERATIONS_ACCOUNT).client("iam")
-    iam.update_assume_role_policy(
-        RoleName=operations_role_arn(tenant_id).rsplit("/", 1)[1], PolicyDocument=json.dumps(policy)
-    )
-
-
-def execution_role_of(tenant: Tenant) -> str:
-    identity: Any = tenant.customer.client("sts").get_caller_identity()
-    # arn:aws:sts::<account>:assumed-role/<role>/<session> -> the role's ARN
-    role = identity["Arn"].split("/")[1]
-    return f"arn:aws:iam::{identity['Account']}:role/{role}"
+OWN_COST_CENTER = CANONICAL["cost_center"]  # the cost_center the rendered operations role admits
 
 
 @pytest.mark.parametrize(
     ("session_tags", "status"),
     [
-        ({"TenantId": "tenant-a", "CostCenter": "cc-a"}, 200),
-        ({"CostCenter": "cc-a"}, 200),
+        ({"TenantId": "tenant-a", "CostCenter": OWN_COST_CENTER}, 200),
+        ({"CostCenter": OWN_COST_CENTER}, 200),
         ({"CostCenter": "cc-b"}, 502),  # another cost centre
         ({"TenantId": "tenant-a", "Project": "x"}, 502),  # a key the role does not admit
     ],
@@ -75,9 +34,10 @@ def test_the_operations_role_refuses_tags_that_are_not_the_tenants(
     aws: EmbeddedAws, make_tenant: Callable[..., Tenant], session_tags: dict[str, str], status: int
 ) -> None:
     tenant = make_tenant("tenant-a", session_tags=session_tags)
-    restrict_session_tags(aws, "tenant-a", execution_role_of(tenant), {"TenantId": "tenant-a", "CostCenter": "cc-a"})
     response = tenant.invoke({"prompt": "hello"})
     assert response["statusCode"] == status
+    # Issue 22: "own tags" was refused before customer-invoker granted sts:TagSession to
+    # the execution role (STS requires it in the caller's identity policy too).
     refused = [refusal.action for refusal in aws.authorizer.refusals]
     assert ("sts:TagSession" in refused) is (status != 200)
     if status == 200:

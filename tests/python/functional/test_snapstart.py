@@ -77,8 +77,6 @@ def snapstart_environment(aws: EmbeddedAws, monkeypatch: pytest.MonkeyPatch) -> 
         tenant_id="tenant-a",
         customer_account=CUSTOMER_ACCOUNTS["tenant-a"],
         external_id=EXTERNAL_IDS["tenant-a"],
-        model_ids=[MODEL_ID],
-        log_group=LOG_GROUP,
     ).customer
     endpoint = ContainerCredentials(customer)
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):

@@ -158,3 +158,16 @@ def test_session_durations_that_do_not_work_are_refused(seconds: int) -> None:
 def test_session_durations_that_work_are_accepted(seconds: int) -> None:
     settings = Settings.from_env({**VALID, "BEDROCK_TENANT_SESSION_DURATION_SECONDS": str(seconds)})
     assert settings.session_duration_seconds == seconds
+
+
+@pytest.mark.parametrize(
+    ("label", "accepted"), [("tenant-a", True), ("tenant-a.batch", True), ("tenant-ab", False), ("tenant-b", False)]
+)
+def test_the_source_identity_names_this_tenant(label: str, accepted: bool) -> None:
+    """The labels operations-role's trust admits (sts:SourceIdentity StringLike tenant, tenant.*)."""
+    environment = {**VALID, "BEDROCK_TENANT_SOURCE_IDENTITY": label}
+    if accepted:
+        assert Settings.from_env(environment).source_identity == label
+    else:
+        with pytest.raises(ConfigurationError, match="BEDROCK_TENANT_SOURCE_IDENTITY"):
+            Settings.from_env(environment)

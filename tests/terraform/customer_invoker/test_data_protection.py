@@ -32,7 +32,7 @@ DEFAULT_IDENTIFIERS = {
 }
 FULL = "data_protection_by_default_for_full_content"
 FINDINGS = "/aws/vendedlogs/bedrock-tenant/bedrock-tenant-acme/data-protection-findings"
-POLICY = "aws_cloudwatch_log_data_protection_policy.invocations[0]"
+POLICY = 'aws_cloudwatch_log_data_protection_policy.this["invocations"]'
 FINDINGS_GROUP = "aws_cloudwatch_log_group.data_protection_findings[0]"
 
 

@@ -119,6 +119,21 @@ def test_execution_role_may_do_exactly_what_it_needs(plans: LazyPlans) -> None:
     assert trust["Statement"][0]["Principal"] == {"Service": "lambda.amazonaws.com"}
 
 
+def test_an_sqs_event_source_may_read_only_its_queue(plans: LazyPlans, iam: Iam) -> None:
+    policy = [execution_policy(plans["snap_start"])]
+    queue = f"arn:aws:sqs:us-east-1:{ACCOUNT}:acme-requests"
+    key = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/5678abcd-12ab-34cd-56ef-1234567890ab"
+    for action in ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"):
+        assert iam.allows(policy, Request(action, queue)), action
+        assert not iam.allows(policy, Request(action, f"arn:aws:sqs:us-east-1:{ACCOUNT}:other-queue")), action
+    assert not iam.allows(policy, Request("sqs:PurgeQueue", queue))
+    via_sqs = {"kms:ViaService": "sqs.us-east-1.amazonaws.com"}
+    assert iam.allows(policy, Request("kms:Decrypt", key, via_sqs), resource_policy=DELEGATING_KEY_POLICY)
+    assert not iam.allows(policy, Request("kms:Decrypt", key), resource_policy=DELEGATING_KEY_POLICY)  # via SQS only
+    assert not iam.allows(policy, Request("kms:GenerateDataKey", key, via_sqs), resource_policy=DELEGATING_KEY_POLICY)
+    # Without an event source, no SQS read at all: test_execution_role_may_do_exactly_what_it_needs.
+
+
 def test_the_key_serves_only_the_environment_and_the_queue(plans: LazyPlans, iam: Iam) -> None:
     """The role's KMS grants carry the contexts Lambda and SQS use, so the role
     cannot decrypt anything else encrypted under the key (the log groups' data,
@@ -395,6 +410,9 @@ def test_snap_start_publishes_a_version_that_the_alias_and_the_dashboard_follow(
     alias_dimensions = ["FunctionName", "bedrock-tenant-acme", "Resource", "bedrock-tenant-acme:live"]
     assert all(m[2:6] == alias_dimensions for m in lambda_metrics(plan))
     assert len(lambda_metrics(plan)) == 3
+    # The SQS mapping invokes the alias (its ARN, known after apply), not $LATEST.
+    [mapping] = [c for c in plan.raw["resource_changes"] if c["address"] == "aws_lambda_event_source_mapping.sqs[0]"]
+    assert mapping["change"]["after_unknown"]["function_name"] is True
     # Without it: $LATEST only, no alias, metrics of the whole function.
     defaults = plans["defaults"]
     assert "aws_lambda_alias.live[0]" not in defaults.values
@@ -407,8 +425,10 @@ def test_the_log_pipeline_writes_only_the_invocation_log_group(plans: LazyPlans,
     assert variables["BEDROCK_TENANT_SINK"] == "stdout"
     defaults = plans["defaults"].values["aws_lambda_function.this"]["environment"][0]["variables"]
     assert defaults["BEDROCK_TENANT_SINK"] == "cloudwatch"
-    assert plan.outputs["function_log_group_name"] is None
-    assert plan.outputs["function_log_group_arn"] is None
+    # Switching record_delivery keeps the function's log group and what it holds (no
+    # input change deletes a log group with records); the function no longer writes it.
+    assert plan.values["aws_cloudwatch_log_group.function"]["name"] == "/aws/lambda/bedrock-tenant-acme"
+    assert plan.outputs["function_log_group_name"] == "/aws/lambda/bedrock-tenant-acme"
 
     policy = [execution_policy(plan)]
     invocations = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/bedrock-tenant/acme/invocations"

@@ -39,6 +39,20 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], list[str]]] = [
     ),
     ("external id short", {"external_id": "short-id"}, ["external_id", "16-1224 characters"]),
     ("source identity", {"source_identity": "x"}, ["source_identity", "2-64 characters"]),
+    (
+        "source identity of another tenant",
+        {"source_identity": "acme-eu.production"},
+        ['source_identity must be tenant_id or start with "<tenant_id>."'],
+    ),
+    (
+        "snap start where Lambda has none",
+        {
+            "offline_region": "ap-east-2",
+            "snap_start": True,
+            "layer_arns": ["arn:aws:lambda:ap-east-2:123456789012:layer:bedrock-tenant-dependencies:7"],
+        },
+        ["snap_start: Lambda SnapStart is not available in ap-east-2", "Supported Regions"],
+    ),
     ("model id", {"model_id": "claude"}, ["model_id", "<provider>.<model>"]),
     (
         "model id geo-prefixed",

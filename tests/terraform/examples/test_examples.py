@@ -29,8 +29,9 @@ INVOKER = Counter(
 )
 ROLE = Counter({"aws_iam_role": 1, "aws_iam_role_policy": 1})
 PROFILE = Counter({"aws_bedrock_inference_profile": 1})
-# content_policy full adds customer-invoker's data protection policy and its findings log group.
-DATA_PROTECTION = Counter({"aws_cloudwatch_log_group": 1, "aws_cloudwatch_log_data_protection_policy": 1})
+# content_policy full adds customer-invoker's data protection policies (the invocation log
+# group and the function's, where a record can land as the last resort) and its findings log group.
+DATA_PROTECTION = Counter({"aws_cloudwatch_log_group": 1, "aws_cloudwatch_log_data_protection_policy": 2})
 
 
 def times(counts: Counter[str], n: int) -> Counter[str]:
@@ -45,8 +46,18 @@ def environment_is_known_after_apply(plan: Plan, address: str) -> bool:
 
 
 def trust_of(plan: Plan, address: str) -> dict[str, Any]:
-    [statement] = statements(plan.values[address]["assume_role_policy"]).values()
-    return statement
+    """The AssumeRole statement; every other statement (SetSourceIdentity, TagSession)
+    carries the same principal and caller conditions."""
+    trust = statements(plan.values[address]["assume_role_policy"])
+    assume = trust["TenantWorkloadsWithExternalId"]
+    for statement in trust.values():
+        assert statement["Principal"] == assume["Principal"]
+        assert statement["Condition"]["ArnEquals"] == assume["Condition"]["ArnEquals"]
+        assert (
+            statement["Condition"]["StringEquals"]["sts:ExternalId"]
+            == assume["Condition"]["StringEquals"]["sts:ExternalId"]
+        )
+    return assume
 
 
 def test_complete(workspace: Workspace, placeholder_layer_zip: str) -> None:

@@ -99,8 +99,16 @@ PLATFORM = [
         application_profile=False,
         content_policy="none",
     ),
-    tenant("initech", "ops-2", models=[HAIKU], inference_scope="us", application_profile=False),
-    tenant("umbrella", "ops-2", external_id_version=3),
+    # initech's first Region is not its shard's; "u" is a one-character tenant id.
+    tenant(
+        "initech",
+        "ops-2",
+        models=[HAIKU],
+        regions=["us-west-2", "us-east-1"],
+        inference_scope="us",
+        application_profile=False,
+    ),
+    tenant("u", "ops-2", external_id_version=3),
 ]
 
 
@@ -146,7 +154,7 @@ def test_a_shard_plans_exactly_its_own_tenants(shard_one: tuple[Plan, str]) -> N
 
 def test_the_other_shard_plans_only_its_tenants(workspace: Workspace, platform: dict[str, str]) -> None:
     plan = workspace.plan(EXAMPLE, {**platform, "shard": "ops-2"})
-    assert role_names(plan) == {"bedrock-tenant-initech", "bedrock-tenant-umbrella"}
+    assert role_names(plan) == {"bedrock-tenant-initech", "bedrock-tenant-u"}
     assert Counter(plan.counts) == Counter(
         {
             "aws_iam_role": 2,
@@ -165,13 +173,17 @@ def test_the_other_shard_plans_only_its_tenants(workspace: Workspace, platform: 
         in (plan.one("aws_cloudwatch_log_metric_filter")["pattern"])
     )
     # Rotation: the file's external_id_version is the password's keeper.
-    assert plan.values['random_password.external_id["umbrella"]']["keepers"] == {"version": "3"}
+    assert plan.values['random_password.external_id["u"]']["keepers"] == {"version": "3"}
     assert plan.values['random_password.external_id["initech"]']["keepers"] == {"version": "1"}
-    # initech routes through the US system profile without an application profile.
-    assert (
-        handover(plan)["initech"]["inference_profile_arn"]
-        == f"arn:aws:bedrock:us-east-1:{PLAN_ACCOUNT}:inference-profile/us.{HAIKU}"
+    # initech routes through the US system profile without an application profile, in its
+    # first Region, which is not the shard's (issue 22: the bundle named no profile then).
+    bundles = handover(plan)
+    assert (bundles["initech"]["bedrock_region"], bundles["initech"]["inference_profile_arn"]) == (
+        "us-west-2",
+        f"arn:aws:bedrock:us-west-2:{PLAN_ACCOUNT}:inference-profile/us.{HAIKU}",
     )
+    # A one-character tenant id gets a source identity STS and customer-invoker accept (2-64).
+    assert bundles["u"]["source_identity"] == "u.invoker"
     policy = plan.values['module.operations_role["initech"].aws_iam_role_policy.bedrock[0]']["policy"]
     assert "InvokeAllowedSystemInferenceProfiles" in statements(policy)
 

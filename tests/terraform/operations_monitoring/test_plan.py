@@ -1,14 +1,20 @@
 """modules/operations-monitoring: the filter counts exactly the refused AssumeRole
-calls on tenant roles, the alarm reads its metric, and bad inputs fail the plan."""
+calls on tenant roles, the alarm reads its metric, and bad inputs fail the plan.
+
+Which events the planned pattern counts is decided by tests/fakes/filter_pattern.py,
+an evaluator of CloudWatch Logs' JSON filter-pattern syntax (checked against the
+guide's examples in test_filter_pattern.py), on CloudTrail records shaped as the IAM
+User Guide shows them (cloudtrail_events.json)."""
 
 from __future__ import annotations
 
 import json
-import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.fakes.filter_pattern import matches
 from tests.terraform.plan import BadInputs, LazyPlans, Workspace, assert_subset
 
 MODULE = "modules/operations-monitoring"
@@ -24,32 +30,6 @@ CUSTOM = {
     "alarm_period_seconds": 600,
     "alarm_actions": ["arn:aws:sns:us-east-1:123456789012:security"],
 }
-
-_TERM = re.compile(r'\(\$\.([A-Za-z.]+) = "([^"]*)"\)')
-
-
-def matches(pattern: str, event: dict[str, Any]) -> bool:
-    """CloudWatch Logs' reading of a conjunction of JSON equality terms: each
-    property equals its value, a trailing * matching any rest (the subset this
-    module writes; anything else in the pattern fails the test)."""
-    body = pattern.strip()
-    assert body.startswith("{"), pattern
-    assert body.endswith("}"), pattern
-    terms = [term.strip() for term in body[1:-1].split("&&")]
-    for term in terms:
-        found = _TERM.fullmatch(term)
-        assert found, f"not an equality term: {term!r}"
-        path, expected = found.groups()
-        value: Any = event
-        for key in path.split("."):
-            value = value.get(key) if isinstance(value, dict) else None
-        if not isinstance(value, str):
-            return False
-        if expected.endswith("*") and not value.startswith(expected[:-1]):
-            return False
-        if not expected.endswith("*") and value != expected:
-            return False
-    return True
 
 
 def assume_role_event(role_arn: str, **changes: Any) -> dict[str, Any]:
@@ -68,6 +48,17 @@ def assume_role_event(role_arn: str, **changes: Any) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def plans(workspace: Workspace) -> LazyPlans:
     return LazyPlans(workspace, MODULE, {"defaults": (BASE, None), "custom": (CUSTOM, None)})
+
+
+SAMPLES: list[dict[str, Any]] = json.loads((Path(__file__).parent / "cloudtrail_events.json").read_text())["events"]
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=[sample["name"] for sample in SAMPLES])
+def test_the_filter_counts_the_sample_cloudtrail_events_it_should(plans: LazyPlans, sample: dict[str, Any]) -> None:
+    """The pattern Terraform plans, read by the evaluator, on each CloudTrail record as
+    delivered to the log group (one JSON log event each)."""
+    pattern = plans["defaults"].one("aws_cloudwatch_log_metric_filter")["pattern"]
+    assert matches(pattern, json.dumps(sample["event"])) is sample["counted"]
 
 
 def test_the_filter_counts_refusals_on_tenant_roles_only(plans: LazyPlans) -> None:

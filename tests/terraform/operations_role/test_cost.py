@@ -12,8 +12,17 @@ from tests.terraform.plan import BadInputs, LazyPlans, Plan, Workspace, statemen
 from tests.terraform.policy import Iam
 
 CALLER = BASE["trusted_principal_arns"][0]
+NOVA = BASE["allowed_model_ids"][1]
+# A budget needs the exclusive application profile: one model, one Region, no geographies.
+EXCLUSIVE = {
+    "allowed_model_ids": [NOVA],
+    "allowed_regions": BASE["allowed_regions"][:1],
+    "application_inference_profile": {"model_id": NOVA},
+}
 TAGGED = {
     **BASE,
+    **EXCLUSIVE,
+    "role_name_prefix": "finance-",
     "allow_session_tags": True,
     "cost_center": "cc-4711",
     "monthly_budget_usd": 500,
@@ -32,7 +41,7 @@ def trust_policy(plan: Plan) -> str:
 
 
 def role_arn(plan: Plan) -> str:
-    return f"arn:aws:iam::{ACCOUNT}:role/bedrock-tenant-acme"
+    return f"arn:aws:iam::{ACCOUNT}:role/{plan.values['aws_iam_role.this']['name']}"
 
 
 def tag_request(**tags: str) -> dict[str, Any]:
@@ -121,7 +130,8 @@ def test_without_session_tags_no_tag_is_accepted(plans: LazyPlans, iam: Iam) -> 
 
 def test_the_budget_filters_on_the_tenants_tag_and_notifies_at_each_fraction(plans: LazyPlans) -> None:
     budget = plans["tagged"].one("aws_budgets_budget")
-    assert (budget["name"], budget["budget_type"], budget["time_unit"]) == ("bedrock-tenant-acme", "COST", "MONTHLY")
+    # Named like the role, prefix included: another prefix's role of the same tenant id gets its own.
+    assert (budget["name"], budget["budget_type"], budget["time_unit"]) == ("finance-acme", "COST", "MONTHLY")
     assert (budget["limit_amount"], budget["limit_unit"]) == ("500.00", "USD")
     assert budget["cost_filter"] == [{"name": "TagKeyValue", "values": ["user:TenantId$acme"]}]
     thresholds = sorted(notification["threshold"] for notification in budget["notification"])
@@ -149,7 +159,14 @@ BAD_INPUTS: dict[str, tuple[dict[str, Any], list[str]]] = {
         },
         ["budget_notification_sns_topic_arns", "one SNS"],
     ),
-    "budget without subscriber": ({"monthly_budget_usd": 100}, ["monthly_budget_usd", "nobody is notified"]),
+    "budget without subscriber": (
+        {**EXCLUSIVE, "monthly_budget_usd": 100},
+        ["monthly_budget_usd", "nobody is notified"],
+    ),
+    "budget without the exclusive profile": (
+        {"monthly_budget_usd": 100, "budget_notification_emails": ["finops@example.com"]},
+        ["monthly_budget_usd needs an exclusive application_inference_profile", "iamPrincipal/TenantId"],
+    ),
 }
 
 

@@ -117,16 +117,44 @@ def test_optional_trust_actions_and_organization_condition(plans: LazyPlans) -> 
         plans["permissions_boundary_and_hardening"].values["aws_iam_role.this"]["assume_role_policy"]
     )
     statement = trust_statements["TenantWorkloadsWithExternalId"]
-    # sts:TagSession has its own statement, restricted to the tenant's tags (test_cost.py).
-    assert as_set(statement["Action"]) == {"sts:AssumeRole", "sts:SetSourceIdentity"}
+    # sts:SetSourceIdentity and sts:TagSession have statements of their own, restricted to
+    # the tenant's label and tags (test_cost.py), with every caller condition repeated.
+    assert statement["Action"] == "sts:AssumeRole"
+    assert trust_statements["TenantSourceIdentityOnly"]["Action"] == "sts:SetSourceIdentity"
     assert trust_statements["TenantSessionTagsOnly"]["Action"] == "sts:TagSession"
-    assert (
-        trust_statements["TenantSessionTagsOnly"]["Condition"]["StringEquals"]["aws:PrincipalOrgID"] == "o-abcd123456"
-    )
-    assert statement["Condition"]["StringEquals"] == {
-        "sts:ExternalId": BASE["external_id"],
-        "aws:PrincipalOrgID": "o-abcd123456",
+    for sid in ("TenantWorkloadsWithExternalId", "TenantSourceIdentityOnly", "TenantSessionTagsOnly"):
+        assert trust_statements[sid]["Condition"]["StringEquals"] == {
+            "sts:ExternalId": BASE["external_id"],
+            "aws:PrincipalOrgID": "o-abcd123456",
+        }, sid
+        assert trust_statements[sid]["Condition"]["ArnEquals"] == {
+            "aws:PrincipalArn": BASE["trusted_principal_arns"][0]
+        }
+
+
+def test_the_source_identity_names_only_this_tenant(plans: LazyPlans, iam: Iam) -> None:
+    """Issue 22: the CloudTrail label of a session cannot name another tenant: tenant_id
+    itself or <tenant_id>.<workload>; tenant ids hold no ".", so acme cannot be acme-eu."""
+    plan = plans["permissions_boundary_and_hardening"]
+    policy = plan.values["aws_iam_role.this"]["assume_role_policy"]
+    assert statements(policy)["TenantSourceIdentityOnly"]["Condition"]["StringLike"] == {
+        "sts:SourceIdentity": ["acme", "acme.*"]
     }
+    caller = BASE["trusted_principal_arns"][0]
+    for label, allowed in (
+        ("acme", True),
+        ("acme.batch", True),
+        ("acme-eu", False),
+        ("globex", False),
+        ("acmex", False),
+    ):
+        context = {
+            "sts:ExternalId": BASE["external_id"],
+            "sts:SourceIdentity": label,
+            "aws:PrincipalOrgID": "o-abcd123456",
+        }
+        decision = iam.trust_allows(policy, plan.outputs["role_arn"], caller, context, action="sts:SetSourceIdentity")
+        assert decision is allowed, label
 
 
 def test_trust_policy_is_known_at_plan_and_sensitive(plans: LazyPlans) -> None:
