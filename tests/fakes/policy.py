@@ -113,11 +113,14 @@ class PolicyEvaluator:
         identity_policies: Sequence[Mapping[str, Any]] = (),
         resource_policy: Mapping[str, Any] | None = None,
         permission_boundaries: Sequence[Mapping[str, Any]] = (),
+        service_control_policies: Sequence[Mapping[str, Any]] = (),
         shared_context: bool = False,
         validate_resource: bool = True,
     ) -> Decision:
         """AWS's decision for ``request`` given the principal's identity policies (and
-        permissions boundaries) and the resource's policy (trust or key policy).
+        permissions boundaries), the resource's policy (trust or key policy) and the
+        service control policies of the principal's account (an Allow among them is
+        needed, as FullAWSAccess gives by default, and no Deny).
 
         A context key the Service Authorization Reference does not document for the
         action is an error (the caller built the wrong context), unless
@@ -138,6 +141,9 @@ class PolicyEvaluator:
             "resourcePolicy": resource_policy,
             "permissionBoundaries": [
                 {"name": f"boundary-{n}", "policy": p} for n, p in enumerate(permission_boundaries)
+            ],
+            "serviceControlPolicies": [
+                {"name": f"scp-{n}", "policy": p} for n, p in enumerate(service_control_policies)
             ],
             "unvalidatedResource": not validate_resource,
         }

@@ -5,8 +5,8 @@ without Principal or NotPrincipal) and "Quotas for AWS Organizations" (an SCP is
 most 5,120 characters). Effect: the embedded IAM evaluator, with the SCP applied as
 an SCP limits a role in a member account: whatever the role's own policies allow,
 an action is allowed only if the SCPs allow it (FullAWSAccess, attached by default)
-and none denies it. A permissions boundary made of FullAWSAccess plus the SCP's
-statements has exactly that effect on a role, so the evaluator is asked that way.
+and none denies it. The evaluator is given FullAWSAccess and the SCP as the SCPs of
+the role's account (@cloud-copilot/iam-simulate's serviceControlPolicies).
 
 The break-glass exemption is by role name, so the SCP also protects that role (and
 the one role allowed to manage it) from being created, deleted, re-trusted,
@@ -28,6 +28,8 @@ from tests.fakes.policy import Decision, PolicyEvaluator, Request
 SCP_PATH = Path(__file__).parents[2] / "policies" / "deny-bedrock-invocation-logging.scp.json"
 ACCOUNT = "111111111111"
 ALLOW_ALL = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+# The SCP AWS Organizations attaches to every account by default; the SCP is attached beside it.
+FULL_AWS_ACCESS = ALLOW_ALL
 PUT_LOGGING = "bedrock:PutModelInvocationLoggingConfiguration"
 BREAK_GLASS = "bedrock-logging-break-glass"
 # The one principal that may create, delete, re-trust or re-policy the break-glass role
@@ -62,8 +64,6 @@ def scp() -> dict[str, Any]:
 def decide(evaluator: PolicyEvaluator, role: str, action: str, partition: str = "aws", resource: str = "*") -> Decision:
     """The decision for a role of the operations account whose own policies allow everything
     (an administrator: AdministratorAccess) asking to do ``action`` under the SCP."""
-    full_aws_access = {"Effect": "Allow", "Action": "*", "Resource": "*"}
-    boundary = {"Version": "2012-10-17", "Statement": [full_aws_access, *scp()["Statement"]]}
     role_arn = f"arn:{partition}:iam::{ACCOUNT}:role/{role}"
     return evaluator.evaluate(
         Request(
@@ -74,7 +74,7 @@ def decide(evaluator: PolicyEvaluator, role: str, action: str, partition: str = 
             {"aws:PrincipalArn": role_arn, "aws:PrincipalAccount": ACCOUNT},
         ),
         identity_policies=[ALLOW_ALL],
-        permission_boundaries=[boundary],
+        service_control_policies=[FULL_AWS_ACCESS, scp()],
     )
 
 

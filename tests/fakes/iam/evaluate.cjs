@@ -3,7 +3,9 @@
 // answered in order).
 //
 // Request:  {"id", "principal", "action", "resource", "resourceAccount", "context",
-//            "identityPolicies": [{"name", "policy"}], "resourcePolicy"?, "permissionBoundaries"?}
+//            "identityPolicies": [{"name", "policy"}], "resourcePolicy"?, "permissionBoundaries"?,
+//            "serviceControlPolicies"?: [{"name", "policy"}] (the SCPs of the principal's account:
+//            one level of the organization, so an action needs an Allow among them and no Deny)}
 // Response: {"id", "result": "Allowed" | "ImplicitlyDenied" | "ExplicitlyDenied",
 //            "allowedBy": [...], "deniedBy": [...], "ignoredContextKeys": [...]} or {"id", "error"}
 //
@@ -35,7 +37,10 @@ function simulationOf(request) {
       contextVariables: request.context || {}
     },
     identityPolicies: request.identityPolicies || [],
-    serviceControlPolicies: [],
+    serviceControlPolicies:
+      request.serviceControlPolicies && request.serviceControlPolicies.length > 0
+        ? [{ orgIdentifier: 'ou-embedded', policies: request.serviceControlPolicies }]
+        : [],
     resourceControlPolicies: []
   }
   if (request.resourcePolicy) simulation.resourcePolicy = request.resourcePolicy
@@ -102,7 +107,12 @@ async function evaluate(request) {
   }
   const analysis = response.result.analysis
   if (ignored.length > 0) return unvalidated(simulation, await typedContext(request.context), undocumented)
-  const analyses = [analysis.identityAnalysis, analysis.resourceAnalysis, analysis.permissionBoundaryAnalysis]
+  const analyses = [
+    analysis.identityAnalysis,
+    analysis.resourceAnalysis,
+    analysis.permissionBoundaryAnalysis,
+    ...((analysis.scpAnalysis && analysis.scpAnalysis.ouAnalysis) || [])
+  ]
   return {
     result: analysis.result,
     allowedBy: analyses.flatMap((a) => statementIds(a && a.allowStatements)),
