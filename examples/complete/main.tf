@@ -70,6 +70,7 @@ module "tenants_in_account_a" {
   create_inference_profile    = var.create_inference_profiles
   dependencies_zip_path       = var.dependencies_zip_path
   log_retention_in_days       = var.log_retention_in_days
+  dead_letter_queue           = var.dead_letter_queues
   tags                        = var.tags
 }
 
@@ -92,5 +93,6 @@ module "tenants_in_account_b" {
   create_inference_profile    = var.create_inference_profiles
   dependencies_zip_path       = var.dependencies_zip_path
   log_retention_in_days       = var.log_retention_in_days
+  dead_letter_queue           = var.dead_letter_queues
   tags                        = var.tags
 }

@@ -57,6 +57,12 @@ variable "dependencies_zip_path" {
   default     = "../../build/layer/dependencies.zip"
 }
 
+variable "dead_letter_queues" {
+  type        = bool
+  description = "Give each tenant's function an encrypted SQS dead-letter queue for failed asynchronous invocations (customer-invoker create_dead_letter_queue)."
+  default     = true
+}
+
 variable "log_retention_in_days" {
   type        = number
   description = "Retention of the tenants' log groups."

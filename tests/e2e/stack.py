@@ -80,7 +80,7 @@ class Invocation:
 class CompleteStack:
     """``examples/complete`` on the embedded AWS: apply, invoke as each tenant, destroy."""
 
-    def __init__(self, aws: EmbeddedAws, workdir: Path, layer_zip: Path) -> None:
+    def __init__(self, aws: EmbeddedAws, workdir: Path, layer_zip: Path, *, dead_letter_queues: bool = True) -> None:
         self.aws = aws
         self.workdir = workdir
         self.external_ids = {tenant: secrets.token_hex(16) for tenant in TENANTS}
@@ -91,6 +91,7 @@ class CompleteStack:
             "tenants": TENANTS,
             "external_ids": self.external_ids,
             "dependencies_zip_path": str(layer_zip),
+            "dead_letter_queues": dead_letter_queues,
         }
         self.workspace = Workspace(workdir / "terraform", aws.environment)
         self._root: tftest.TerraformTest | None = None

@@ -27,8 +27,9 @@ from tests.fakes.bedrock_access import PROFILES
 
 pytestmark = pytest.mark.e2e
 # Per tenant: role, policy and inference profile in the operations account; key, alias,
-# 2 log groups, role, policy, queue, layer, function, dashboard and 2 alarms in its own.
-RESOURCES_PER_TENANT = 15
+# 2 log groups, role, policy, layer, function, dashboard and 2 alarms in its own (no
+# dead-letter queue here: the stack fixture).
+RESOURCES_PER_TENANT = 14
 # content_policy full adds a data protection policy on each of the 2 log groups (issue 22:
 # the function's log group holds the fallback records) and the findings log group (issue 14).
 FULL_CONTENT_TENANTS = [tenant for tenant, spec in TENANTS.items() if spec.get("content_policy") == "full"]
@@ -39,7 +40,9 @@ DESTINATIONS = PROFILES[f"us.{TENANTS[CROSS_REGION_TENANT]['model_id']}"][REGION
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory, layer_zip: Path) -> Iterator[CompleteStack]:
     with embedded_aws() as aws, environment_for(aws):
-        stack = CompleteStack(aws, tmp_path_factory.mktemp("e2e"), layer_zip)
+        # No dead-letter queues: the provider's SQS waiters cost ~2.5 minutes per apply and
+        # destroy (15 consecutive not-found reads on delete); the demo applies with them.
+        stack = CompleteStack(aws, tmp_path_factory.mktemp("e2e"), layer_zip, dead_letter_queues=False)
         stack.apply()
         try:
             yield stack

@@ -52,5 +52,6 @@ module "invoker" {
   reserved_concurrent_executions = var.concurrency
   dependencies_zip_path          = var.dependencies_zip_path
   log_retention_in_days          = var.log_retention_in_days
+  create_dead_letter_queue       = var.dead_letter_queue
   tags                           = var.tags
 }

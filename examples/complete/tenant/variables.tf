@@ -50,6 +50,12 @@ variable "dependencies_zip_path" {
   description = "The dependency layer zip built by `make layer`."
 }
 
+variable "dead_letter_queue" {
+  type        = bool
+  description = "Give the function its encrypted SQS dead-letter queue (customer-invoker create_dead_letter_queue)."
+  default     = true
+}
+
 variable "log_retention_in_days" {
   type        = number
   description = "Retention of the tenant's log groups."
