@@ -11,31 +11,16 @@ from typing import Any
 import pytest
 
 from tests.fakes.aws import OPERATIONS_ACCOUNT, EmbeddedAws
+from tests.fakes.tenants import rendered_guarded_permissions
 from tests.python.conftest import Tenant
 
 BLOCKED_WORD = "moonshine"
 
 
 def require_guardrail(aws: EmbeddedAws, tenant_id: str, guardrail_arn: str, version: str) -> None:
-    """The operations-role module's guardrail policy on the tenant's role."""
-    document = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "ApplyTheTenantsGuardrail",
-                "Effect": "Allow",
-                "Action": "bedrock:ApplyGuardrail",
-                "Resource": guardrail_arn,
-            },
-            {
-                "Sid": "DenyInvocationsWithoutTheTenantsGuardrail",
-                "Effect": "Deny",
-                "Action": ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
-                "Resource": "*",
-                "Condition": {"StringNotEquals": {"bedrock:GuardrailIdentifier": f"{guardrail_arn}:{version}"}},
-            },
-        ],
-    }
+    """Put the Bedrock policy operations-role renders with a guardrail (rendered_policies.json,
+    for this guardrail and version) on the tenant's role, beside the policies it has."""
+    document = rendered_guarded_permissions(guardrail_arn, version, OPERATIONS_ACCOUNT)
     aws.admin_session(OPERATIONS_ACCOUNT).client("iam").put_role_policy(
         RoleName=f"bedrock-tenant-{tenant_id}", PolicyName="bedrock-guardrail", PolicyDocument=json.dumps(document)
     )

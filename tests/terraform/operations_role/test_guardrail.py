@@ -143,7 +143,8 @@ def test_the_deny_is_the_documented_shape(plans: LazyPlans) -> None:  # noqa: F8
 
 
 def test_the_embedded_guardrail_tests_run_with_what_the_module_renders(plans: LazyPlans) -> None:  # noqa: F811
-    """tests/embedded/test_guardrail.py's caller gets this case's policy (tests/fakes/tenants.py)."""
+    """tests/embedded/test_guardrail.py's caller and tests/python/functional/test_guardrail.py's tenant get this
+    case's policy (tests/fakes/tenants.py rendered_guarded_permissions)."""
     assert tuple(GUARDED.values()) == (ACCOUNT, GUARDRAIL, "3")
     check_rendered(
         "operations_role_with_guardrail",
