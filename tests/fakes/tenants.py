@@ -90,8 +90,9 @@ def rendered_guarded_permissions(guardrail_arn: str, version: str, operations_ac
             GUARDED["operations_account"]: operations_account,
         }
     )
+    permissions: Policy
     [permissions] = documents["operations_role_with_guardrail"]["permissions"]
-    return permissions  # type: ignore[no-any-return]
+    return permissions
 
 
 def log_group_arn(account: str, name: str, region: str = REGION) -> str:
