@@ -277,7 +277,8 @@ Machine: {machine()}.
 4. **Terraform scale.** `terraform plan` of `modules/operations-role` through
    `for_each` (fixture `tests/terraform/fixtures/operations-role-tenants`), offline,
    after `init`; peak memory is the resident memory of terraform and its provider
-   processes together, sampled every 100 ms.
+   processes together, sampled every 100 ms. Where its time goes, by Terraform
+   function: [terraform-scale.md](terraform-scale.md).
 {terraform_scale.METHOD}
 """
     )

@@ -71,8 +71,8 @@ MUTANTS = (
         (
             Edit(  # every trust statement's principal (they are built from one list)
                 OPERATIONS_ROLE,
-                '      principals {\n        type        = "AWS"\n        identifiers = local.trusted_account_roots',
-                '      principals {\n        type        = "AWS"\n        identifiers = ["*"]',
+                "    Principal = { AWS = local.trusted_account_roots }",
+                '    Principal = { AWS = ["*"] }',
             ),
             Edit(
                 OPERATIONS_ROLE,
@@ -98,17 +98,8 @@ MUTANTS = (
         (
             Edit(
                 OPERATIONS_ROLE,
-                """    condition {
-      test     = "StringEquals"
-      variable = "bedrock:InferenceProfileArn"
-      values   = [local.application_profile_arn]
-    }
-  }
-
-  dynamic "statement" {""",
-                """  }
-
-  dynamic "statement" {""",
+                '      Condition = { StringEquals = { "bedrock:InferenceProfileArn" = [local.application_profile_arn] } }\n',
+                "",
             ),
         ),
         (f"{SIMULATION}::test_an_exclusive_application_profile_is_the_only_way_in",),
@@ -209,15 +200,15 @@ MUTANTS = (
         (
             Edit(
                 GUARDRAIL,
-                """    actions   = ["bedrock:CallWithBearerToken", "bedrock-mantle:CallWithBearerToken"]""",
-                """    actions   = ["bedrock-mantle:CallWithBearerToken"]""",
+                """      Action   = ["bedrock:CallWithBearerToken", "bedrock-mantle:CallWithBearerToken"]""",
+                """      Action   = ["bedrock-mantle:CallWithBearerToken"]""",
             ),
         ),
         (f"{GUARDRAIL_TESTS}::test_every_role_is_denied_bedrock_api_keys",),
     ),
     Mutant(
         "guardrail deny written with ForAnyValue (a request naming no guardrail escapes it)",
-        (Edit(GUARDRAIL, '        test     = "StringNotEquals"', '        test     = "ForAnyValue:StringNotEquals"'),),
+        (Edit(GUARDRAIL, "Condition = { StringNotEquals = {", '''Condition = { "ForAnyValue:StringNotEquals" = {'''),),
         (f"{GUARDRAIL_TESTS}::test_models_are_invoked_only_with_the_tenants_guardrail_and_version",),
     ),
     Mutant(
@@ -235,8 +226,8 @@ MUTANTS = (
         (
             Edit(
                 GUARDRAIL,
-                "        values   = local.accepted_guardrail_identifiers",
-                "        values   = [local.guardrail_identifier]",
+                '"bedrock:GuardrailIdentifier" = local.accepted_guardrail_identifiers',
+                '"bedrock:GuardrailIdentifier" = [local.guardrail_identifier]',
             ),
         ),
         (f"{GUARDRAIL_TESTS}::test_a_guardrail_edit_cuts_off_no_caller_until_the_changeover_is_closed",),
@@ -246,8 +237,8 @@ MUTANTS = (
         (
             Edit(
                 GUARDRAIL,
-                "      resources = concat([local.guardrail_arn], local.guardrail_profile_arns)",
-                "      resources = [local.guardrail_arn]",
+                "      Resource = concat([local.guardrail_arn], local.guardrail_profile_arns)",
+                "      Resource = [local.guardrail_arn]",
             ),
         ),
         (f"{GUARDRAIL_TESTS}::test_a_guardrail_profile_is_applied_in_each_destination_region",),

@@ -149,9 +149,20 @@ resource "random_password" "external_id" {
   keepers = { version = tostring(each.value) }
 }
 
+# Read once for the shard, not once per tenant (operations-role's operations_account).
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+
 module "operations_role" {
   source   = "../../modules/operations-role"
   for_each = local.shard_tenants
+
+  operations_account = {
+    account_id = data.aws_caller_identity.current.account_id
+    partition  = data.aws_partition.current.partition
+    region     = data.aws_region.current.region
+  }
 
   tenant_id              = each.key
   trusted_principal_arns = each.value.trusted_role_arns

@@ -1,8 +1,8 @@
 # The tenant's guardrail and the statements that make it, and SigV4, the only way in.
 #
 # Both Bedrock policies of the role (bedrock-invoke and bedrock-invoke-application-profile)
-# include data.aws_iam_policy_document.guards (source_policy_documents), so the denies hold
-# whichever way the tenant reaches Bedrock.
+# start with local.guard_statements, so the denies hold whichever way the tenant reaches
+# Bedrock. The guardrail's plan-time rules are preconditions of the role (main.tf).
 
 locals {
   guardrail        = var.guardrail
@@ -38,72 +38,42 @@ locals {
   invoke_actions = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
 }
 
-data "aws_iam_policy_document" "guards" {
-  lifecycle {
-    # Guardrails are regional. A guardrail of another account can be named only through its
-    # resource-based policy (Bedrock user guide, "Using resource-based policies for guardrails");
-    # this module pins the tenant to a guardrail of the operations account, whose version it
-    # controls. A call names a guardrail of the Region it is made in, so with a guardrail every
-    # call must come from that one Region.
-    precondition {
-      condition     = local.guardrail == null || local.create_guardrail || try(split(":", local.guardrail.arn)[4] == local.account_id, false)
-      error_message = "guardrail.arn must be a guardrail of the operations account (${local.account_id}): the tenant's role calls Bedrock in this account."
-    }
-    precondition {
-      condition     = local.guardrail == null || local.create_guardrail || try(split(":", local.guardrail.arn)[1] == local.partition, false)
-      error_message = "guardrail.arn must be an ARN of the provider's partition (${local.partition})."
-    }
-    precondition {
-      condition     = local.guardrail == null || alltrue([for r in var.allowed_regions : r == (local.create_guardrail ? local.region : try(split(":", local.guardrail.arn)[3], ""))])
-      error_message = "With a guardrail, allowed_regions must be exactly the guardrail's Region (${local.create_guardrail ? local.region : try(split(":", local.guardrail.arn)[3], "?")}; a created guardrail is in the provider's Region): a call names a guardrail of the Region it is made in, so calls from any other allowed Region would all be refused."
-    }
-  }
-
-  # Bedrock API keys are bearer tokens: a short-term key is minted from this role's
-  # session and keeps working without SigV4, and each endpoint has its own action, so
-  # both are denied (Bedrock user guide, "Control permissions for generating and using
-  # Amazon Bedrock API keys": bedrock:CallWithBearerToken, bedrock-mantle:CallWithBearerToken).
-  statement {
-    sid       = "DenyBedrockApiKeys"
-    effect    = "Deny"
-    actions   = ["bedrock:CallWithBearerToken", "bedrock-mantle:CallWithBearerToken"]
-    resources = ["*"]
-  }
-
-  dynamic "statement" {
-    for_each = local.guardrail == null ? [] : [1]
-    content {
-      # Naming a guardrail in an inference call needs bedrock:ApplyGuardrail on it
-      # (Bedrock user guide, "Set up permissions to use Amazon Bedrock Guardrails"), and on
-      # its guardrail profile in each destination Region when it uses one.
-      sid       = "ApplyTheTenantsGuardrail"
-      effect    = "Allow"
-      actions   = ["bedrock:ApplyGuardrail"]
-      resources = concat([local.guardrail_arn], local.guardrail_profile_arns)
-    }
-  }
-
-  dynamic "statement" {
-    for_each = local.guardrail == null ? [] : [1]
-    content {
-      # The user guide's example 1 ("Enforce the use of specific guardrails"): an explicit
-      # Deny of every invocation whose bedrock:GuardrailIdentifier is not this guardrail
-      # and version (or a version of previous_versions, during a changeover); StringNotEquals
-      # also matches a request without the key (no guardrail), and a Deny wins over any Allow,
-      # so a tenant cannot drop it from its environment. What the guardrail assesses on input
-      # the caller can still narrow (input tags); README, "What a guardrail enforces".
-      sid       = "DenyInvocationsWithoutTheTenantsGuardrail"
-      effect    = "Deny"
-      actions   = local.invoke_actions
-      resources = ["*"]
-
-      condition {
-        test     = "StringNotEquals"
-        variable = "bedrock:GuardrailIdentifier"
-        values   = local.accepted_guardrail_identifiers
-      }
-    }
-  }
+# The statements that start both Bedrock policies of the role (main.tf).
+locals {
+  guard_statements = concat(
+    # Bedrock API keys are bearer tokens: a short-term key is minted from this role's
+    # session and keeps working without SigV4, and each endpoint has its own action, so
+    # both are denied (Bedrock user guide, "Control permissions for generating and using
+    # Amazon Bedrock API keys": bedrock:CallWithBearerToken, bedrock-mantle:CallWithBearerToken).
+    [{
+      Sid      = "DenyBedrockApiKeys"
+      Effect   = "Deny"
+      Action   = ["bedrock:CallWithBearerToken", "bedrock-mantle:CallWithBearerToken"]
+      Resource = ["*"]
+    }],
+    # Naming a guardrail in an inference call needs bedrock:ApplyGuardrail on it
+    # (Bedrock user guide, "Set up permissions to use Amazon Bedrock Guardrails"), and on
+    # its guardrail profile in each destination Region when it uses one.
+    local.guardrail == null ? [] : [{
+      Sid      = "ApplyTheTenantsGuardrail"
+      Effect   = "Allow"
+      Action   = ["bedrock:ApplyGuardrail"]
+      Resource = concat([local.guardrail_arn], local.guardrail_profile_arns)
+    }],
+    # The user guide's example 1 ("Enforce the use of specific guardrails"): an explicit
+    # Deny of every invocation whose bedrock:GuardrailIdentifier is not this guardrail
+    # and version (or a version of previous_versions, during a changeover); StringNotEquals
+    # also matches a request without the key (no guardrail), and a Deny wins over any Allow,
+    # so a tenant cannot drop it from its environment. What the guardrail assesses on input
+    # the caller can still narrow (input tags); README, "What a guardrail enforces".
+    local.guardrail == null ? [] : [{
+      Sid       = "DenyInvocationsWithoutTheTenantsGuardrail"
+      Effect    = "Deny"
+      Action    = local.invoke_actions
+      Resource  = ["*"]
+      Condition = { StringNotEquals = { "bedrock:GuardrailIdentifier" = local.accepted_guardrail_identifiers } }
+    }],
+  )
 }
 
 resource "aws_bedrock_guardrail" "this" {

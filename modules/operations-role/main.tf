@@ -1,14 +1,23 @@
-data "aws_partition" "current" {}
+# The provider's partition, Region and account (system-defined profile ARNs and the role's
+# own ARN carry the account id), read here only when the caller does not pass them in
+# operations_account: a root with 1,000 tenants reads them once, not 1,000 times (one STS
+# GetCallerIdentity per instance; docs/benchmarks.md, "Terraform scale").
+data "aws_partition" "current" {
+  count = var.operations_account == null ? 1 : 0
+}
 
-data "aws_region" "current" {}
+data "aws_region" "current" {
+  count = var.operations_account == null ? 1 : 0
+}
 
-# System-defined profile ARNs and the role's own ARN carry the operations account id.
-data "aws_caller_identity" "current" {}
+data "aws_caller_identity" "current" {
+  count = var.operations_account == null ? 1 : 0
+}
 
 locals {
-  partition  = data.aws_partition.current.partition
-  region     = data.aws_region.current.region
-  account_id = data.aws_caller_identity.current.account_id
+  partition  = var.operations_account == null ? one(data.aws_partition.current[*].partition) : var.operations_account.partition
+  region     = var.operations_account == null ? one(data.aws_region.current[*].region) : var.operations_account.region
+  account_id = var.operations_account == null ? one(data.aws_caller_identity.current[*].account_id) : var.operations_account.account_id
   role_name  = "${var.role_name_prefix}${var.tenant_id}"
   # Known at plan (a name, not a handle), so the customer side can be planned
   # before this role exists.
@@ -85,14 +94,15 @@ locals {
   # Principals of both trust statements: the accounts, narrowed to the roles by aws:PrincipalArn.
   trusted_account_roots = [for account in local.trusted_accounts : "arn:${local.partition}:iam::${account}:root"]
   # IAM counts a policy's length without whitespace (IAM and STS quotas).
-  trust_policy_length = length(data.aws_iam_policy_document.trust.minified_json)
+  # Not secret (the external id's length at most), and shown in the quota's error message.
+  trust_policy_length = nonsensitive(length(local.trust_policy_json))
   # Inline policies of a role share one 10,240-character quota (IAM and STS quotas).
   permissions_policy_limit = 10240
   # The application profile's policy is known after apply; its three statements
   # with ARNs of the longest forms stay under this bound, plus the guard statements
   # it includes (guardrail.tf).
-  application_policy_budget = local.profile == null ? 0 : 1500 + length(data.aws_iam_policy_document.guards.minified_json)
-  permissions_policy_length = length(join("", data.aws_iam_policy_document.bedrock[*].minified_json)) + local.application_policy_budget
+  application_policy_budget = local.profile == null ? 0 : 1500 + length(jsonencode(local.guard_statements))
+  permissions_policy_length = (local.exclusive ? 0 : length(local.bedrock_policy_json)) + local.application_policy_budget
   arn_partitions = distinct(concat(
     [for arn in var.trusted_principal_arns : split(":", arn)[1]],
     var.permissions_boundary_arn == null ? [] : [split(":", var.permissions_boundary_arn)[1]],
@@ -168,151 +178,129 @@ locals {
 # saved (so a recreated role is locked out) and which IAM refuses while the role
 # does not exist (IAM user guide, "AWS JSON policy elements: Principal"), this
 # survives the customer recreating the role and lets either side apply first.
-data "aws_iam_policy_document" "trust" {
-  dynamic "statement" {
-    for_each = local.trust_statements
-    content {
-      sid     = statement.value.sid
-      effect  = "Allow"
-      actions = statement.value.actions
-
-      principals {
-        type        = "AWS"
-        identifiers = local.trusted_account_roots
-      }
-
-      dynamic "condition" {
-        for_each = concat(local.caller_conditions, statement.value.conditions)
-        content {
-          test     = condition.value.test
-          variable = condition.value.variable
-          values   = condition.value.values
-        }
-      }
+#
+# The policies of this module are rendered with jsonencode, not aws_iam_policy_document:
+# the data source adds nothing the tests do not check (the IAM evaluator reads every
+# rendered policy), and at 1,000 tenants its three reads per instance were most of the
+# plan (docs/benchmarks.md, "Terraform scale"). jsonencode writes no whitespace, so a
+# policy's length is what IAM counts against its quotas.
+locals {
+  trust_statements_rendered = [for statement in local.trust_statements : {
+    Sid       = statement.sid
+    Effect    = "Allow"
+    Action    = statement.actions
+    Principal = { AWS = local.trusted_account_roots }
+    # One block per operator, one key per variable (IAM JSON policy reference, "Condition").
+    Condition = {
+      for test in distinct([for c in concat(local.caller_conditions, statement.conditions) : c.test]) :
+      test => { for c in concat(local.caller_conditions, statement.conditions) : c.variable => c.values if c.test == test }
     }
+  }]
+
+  # Each policy in IAM's compact form, as aws_iam_policy_document writes it: a one-element
+  # list of actions, resources, principals or condition values as its element (the trust
+  # policy's 2,048-character quota counts every character). try() takes the first form that
+  # applies: one() for a one-element list, tolist() for a longer one, the object's members
+  # for Principal and Condition, the value itself for a string.
+  policy_statements = {
+    trust               = local.trust_statements_rendered
+    bedrock             = local.bedrock_statements
+    application_profile = local.application_profile_statements
   }
+  policy_json = {
+    for name, statements in local.policy_statements : name => jsonencode({
+      Version = "2012-10-17"
+      Statement = [for statement in statements : {
+        for key, value in statement : key => try(one(value), tolist(value), {
+          for inner_key, inner in value : inner_key => try(one(inner), tolist(inner), {
+            for variable, values in inner : variable => try(one(values), values)
+          })
+        }, value)
+      }]
+    })
+  }
+  trust_policy_json = local.policy_json.trust
 }
 
 # --- permissions ------------------------------------------------------------------
 
 # InvokeModel and InvokeModelWithResponseStream also authorise Converse and
 # ConverseStream (Bedrock API reference, Converse: "requires permission for the
-# bedrock:InvokeModel action").
-data "aws_iam_policy_document" "bedrock" {
-  count = local.exclusive ? 0 : 1
-  # The API-key and guardrail statements (guardrail.tf).
-  source_policy_documents = [data.aws_iam_policy_document.guards.json]
+# bedrock:InvokeModel action"). Both Bedrock policies start with the API-key and
+# guardrail statements (guardrail.tf).
+locals {
+  bedrock_statements = concat(
+    local.guard_statements,
+    [{
+      Sid      = "InvokeFoundationModelsInAllowedRegions"
+      Effect   = "Allow"
+      Action   = local.invoke_actions
+      Resource = local.direct_model_arns
+    }],
+    length(local.system_profile_arns) == 0 ? [] : [{
+      Sid      = "InvokeAllowedSystemInferenceProfiles"
+      Effect   = "Allow"
+      Action   = concat(local.invoke_actions, ["bedrock:GetInferenceProfile"])
+      Resource = local.system_profile_arns
+    }],
+    length(local.system_profile_arns) == 0 ? [] : [{
+      Sid       = "InvokeModelsWhereverAllowedProfilesRoute"
+      Effect    = "Allow"
+      Action    = local.invoke_actions
+      Resource  = local.routed_model_arns
+      Condition = { StringEquals = { "bedrock:InferenceProfileArn" = local.system_profile_arns } }
+    }],
+    length(local.global_profile_arns) == 0 ? [] : [{
+      Sid      = "InvokeModelsThroughGlobalProfiles"
+      Effect   = "Allow"
+      Action   = local.invoke_actions
+      Resource = local.region_less_model_arns
+      Condition = { StringEquals = {
+        "aws:RequestedRegion"         = ["unspecified"]
+        "bedrock:InferenceProfileArn" = local.global_profile_arns
+      } }
+    }],
+  )
+  bedrock_policy_json = local.exclusive ? null : local.policy_json.bedrock
 
-  statement {
-    sid       = "InvokeFoundationModelsInAllowedRegions"
-    effect    = "Allow"
-    actions   = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
-    resources = local.direct_model_arns
-  }
-
-  dynamic "statement" {
-    for_each = length(local.system_profile_arns) > 0 ? [1] : []
-    content {
-      sid       = "InvokeAllowedSystemInferenceProfiles"
-      effect    = "Allow"
-      actions   = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream", "bedrock:GetInferenceProfile"]
-      resources = local.system_profile_arns
-    }
-  }
-
-  dynamic "statement" {
-    for_each = length(local.system_profile_arns) > 0 ? [1] : []
-    content {
-      sid       = "InvokeModelsWhereverAllowedProfilesRoute"
-      effect    = "Allow"
-      actions   = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
-      resources = local.routed_model_arns
-
-      condition {
-        test     = "StringEquals"
-        variable = "bedrock:InferenceProfileArn"
-        values   = local.system_profile_arns
-      }
-    }
-  }
-
-  dynamic "statement" {
-    for_each = length(local.global_profile_arns) > 0 ? [1] : []
-    content {
-      sid       = "InvokeModelsThroughGlobalProfiles"
-      effect    = "Allow"
-      actions   = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
-      resources = local.region_less_model_arns
-
-      condition {
-        test     = "StringEquals"
-        variable = "aws:RequestedRegion"
-        values   = ["unspecified"]
-      }
-
-      condition {
-        test     = "StringEquals"
-        variable = "bedrock:InferenceProfileArn"
-        values   = local.global_profile_arns
-      }
-    }
-  }
-}
-
-# The application profile's own policy: the profile, and its model in the Regions
-# it routes to, only through it. With `exclusive` (the default) this is the role's
-# only Bedrock access, so every call is attributed to the tenant's profile.
-data "aws_iam_policy_document" "application_profile" {
-  count = local.profile == null ? 0 : 1
-  # The API-key and guardrail statements (guardrail.tf).
-  source_policy_documents = [data.aws_iam_policy_document.guards.json]
-
-  statement {
-    sid       = "InvokeTheTenantsApplicationProfile"
-    effect    = "Allow"
-    actions   = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream", "bedrock:GetInferenceProfile"]
-    resources = [local.application_profile_arn]
-  }
-
-  statement {
-    sid     = "InvokeItsModelOnlyThroughIt"
-    effect  = "Allow"
-    actions = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
-    # Copied from a foundation model, the profile serves the provider's Region only.
-    resources = [
-      local.profile.geography == null
-      ? "arn:${local.partition}:bedrock:${local.region}::foundation-model/${local.profile.model_id}"
-      : "arn:${local.partition}:bedrock:*::foundation-model/${local.profile.model_id}"
-    ]
-
-    condition {
-      test     = "StringEquals"
-      variable = "bedrock:InferenceProfileArn"
-      values   = [local.application_profile_arn]
-    }
-  }
-
-  dynamic "statement" {
-    for_each = try(local.profile.geography, null) == "global" ? [1] : []
-    content {
-      sid       = "InvokeItsModelThroughGlobalRouting"
-      effect    = "Allow"
-      actions   = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
-      resources = ["arn:${local.partition}:bedrock:::foundation-model/${local.profile.model_id}"]
-
-      condition {
-        test     = "StringEquals"
-        variable = "aws:RequestedRegion"
-        values   = ["unspecified"]
-      }
-
-      condition {
-        test     = "StringEquals"
-        variable = "bedrock:InferenceProfileArn"
-        values   = [local.application_profile_arn]
-      }
-    }
-  }
+  # The application profile's own policy: the profile, and its model in the Regions
+  # it routes to, only through it. With `exclusive` (the default) this is the role's
+  # only Bedrock access, so every call is attributed to the tenant's profile.
+  # Rendered only with a profile; the placeholders keep the expressions valid without one.
+  profile_model_id  = try(local.profile.model_id, "none")
+  profile_geography = try(local.profile.geography, null)
+  application_profile_statements = concat(
+    local.guard_statements,
+    [{
+      Sid      = "InvokeTheTenantsApplicationProfile"
+      Effect   = "Allow"
+      Action   = concat(local.invoke_actions, ["bedrock:GetInferenceProfile"])
+      Resource = [local.application_profile_arn]
+    }],
+    [{
+      Sid    = "InvokeItsModelOnlyThroughIt"
+      Effect = "Allow"
+      Action = local.invoke_actions
+      # Copied from a foundation model, the profile serves the provider's Region only.
+      Resource = [
+        local.profile_geography == null
+        ? "arn:${local.partition}:bedrock:${local.region}::foundation-model/${local.profile_model_id}"
+        : "arn:${local.partition}:bedrock:*::foundation-model/${local.profile_model_id}"
+      ]
+      Condition = { StringEquals = { "bedrock:InferenceProfileArn" = [local.application_profile_arn] } }
+    }],
+    local.profile_geography != "global" ? [] : [{
+      Sid      = "InvokeItsModelThroughGlobalRouting"
+      Effect   = "Allow"
+      Action   = local.invoke_actions
+      Resource = ["arn:${local.partition}:bedrock:::foundation-model/${local.profile_model_id}"]
+      Condition = { StringEquals = {
+        "aws:RequestedRegion"         = ["unspecified"]
+        "bedrock:InferenceProfileArn" = [local.application_profile_arn]
+      } }
+    }],
+  )
+  application_profile_policy_json = local.profile == null ? null : local.policy_json.application_profile
 }
 
 resource "aws_iam_role" "this" {
@@ -321,7 +309,7 @@ resource "aws_iam_role" "this" {
   path        = var.role_path
   description = "Bedrock access for tenant ${var.tenant_id}; assumed from the tenant's customer account(s) with an external id."
   # The policy embeds the external id: keep it out of plan output and CI logs.
-  assume_role_policy   = sensitive(data.aws_iam_policy_document.trust.json)
+  assume_role_policy   = sensitive(local.trust_policy_json)
   max_session_duration = var.max_session_duration
   permissions_boundary = var.permissions_boundary_arn
   tags                 = local.tags
@@ -356,6 +344,23 @@ resource "aws_iam_role" "this" {
       condition     = local.trust_policy_length <= var.trust_policy_max_characters
       error_message = "The trust policy for tenant ${var.tenant_id} is ${local.trust_policy_length} characters, above trust_policy_max_characters (${var.trust_policy_max_characters}): trust fewer roles in trusted_principal_arns, or raise the IAM quota and trust_policy_max_characters (at most 4096)."
     }
+    # guardrail (guardrail.tf). Guardrails are regional. A guardrail of another account can be named only through its
+    # resource-based policy (Bedrock user guide, "Using resource-based policies for guardrails");
+    # this module pins the tenant to a guardrail of the operations account, whose version it
+    # controls. A call names a guardrail of the Region it is made in, so with a guardrail every
+    # call must come from that one Region.
+    precondition {
+      condition     = local.guardrail == null || local.create_guardrail || try(split(":", local.guardrail.arn)[4] == local.account_id, false)
+      error_message = "guardrail.arn must be a guardrail of the operations account (${local.account_id}): the tenant's role calls Bedrock in this account."
+    }
+    precondition {
+      condition     = local.guardrail == null || local.create_guardrail || try(split(":", local.guardrail.arn)[1] == local.partition, false)
+      error_message = "guardrail.arn must be an ARN of the provider's partition (${local.partition})."
+    }
+    precondition {
+      condition     = local.guardrail == null || alltrue([for r in var.allowed_regions : r == (local.create_guardrail ? local.region : try(split(":", local.guardrail.arn)[3], ""))])
+      error_message = "With a guardrail, allowed_regions must be exactly the guardrail's Region (${local.create_guardrail ? local.region : try(split(":", local.guardrail.arn)[3], "?")}; a created guardrail is in the provider's Region): a call names a guardrail of the Region it is made in, so calls from any other allowed Region would all be refused."
+    }
     precondition {
       condition     = local.permissions_policy_length <= local.permissions_policy_limit
       error_message = "The role's Bedrock policies come to about ${local.permissions_policy_length} characters, above IAM's 10,240 for a role's inline policies: allow fewer combinations of allowed_model_ids, allowed_regions and inference_profile_geographies."
@@ -363,20 +368,28 @@ resource "aws_iam_role" "this" {
   }
 }
 
+locals {
+  # The policies name the role through this local, not aws_iam_role.this directly: for a
+  # reference between two resources of a for_each module, Terraform (1.11 to 1.13) builds
+  # the apply graph by walking every instance of the target in every module instance
+  # (quadratic in tenants; docs/benchmarks.md, "Terraform scale"); a local is one node.
+  created_role_name = aws_iam_role.this.name
+}
+
 resource "aws_iam_role_policy" "bedrock" {
   count = local.exclusive ? 0 : 1
 
   name   = "bedrock-invoke"
-  role   = aws_iam_role.this.name
-  policy = data.aws_iam_policy_document.bedrock[0].json
+  role   = local.created_role_name
+  policy = local.bedrock_policy_json
 }
 
 resource "aws_iam_role_policy" "application_profile" {
   count = local.profile == null ? 0 : 1
 
   name   = "bedrock-invoke-application-profile"
-  role   = aws_iam_role.this.name
-  policy = data.aws_iam_policy_document.application_profile[0].json
+  role   = local.created_role_name
+  policy = local.application_profile_policy_json
 }
 
 resource "aws_bedrock_inference_profile" "this" {

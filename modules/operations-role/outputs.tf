@@ -20,12 +20,12 @@ output "invocable_resource_arns" {
 
 output "permissions_policy_json" {
   description = "The role's Bedrock policy for foundation models and system inference profiles (null with an exclusive application profile, whose own policy names the profile's ARN)."
-  value       = one(data.aws_iam_policy_document.bedrock[*].json)
+  value       = local.bedrock_policy_json
 }
 
 output "trust_policy_json" {
   description = "The role's trust policy document (contains the external id)."
-  value       = data.aws_iam_policy_document.trust.json
+  value       = local.trust_policy_json
   sensitive   = true
 }
 

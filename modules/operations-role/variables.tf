@@ -224,6 +224,27 @@ variable "trust_policy_max_characters" {
   }
 }
 
+variable "operations_account" {
+  type = object({
+    account_id = string
+    partition  = string
+    region     = string
+  })
+  description = "The provider's account id, partition and Region, read once by a root that composes many tenants (data.aws_caller_identity, data.aws_partition and data.aws_region at the root; see examples/platform). They must be the provider's: they name the role's ARN and every ARN in its policies. Null (the default): this module reads them itself, one STS GetCallerIdentity call per instance."
+  default     = null
+
+  validation {
+    # The same rules as the provider's: a 12-digit account id, the three partitions this
+    # module supports, and a Region name of that partition (as local.region_patterns).
+    condition = var.operations_account == null || try(
+      can(regex("^[0-9]{12}$", var.operations_account.account_id)) &&
+      can(regex({ aws = "^(us|eu|ap|sa|ca|me|af|il|mx)-[a-z]+-[0-9]+$", aws-cn = "^cn-[a-z]+-[0-9]+$", aws-us-gov = "^us-gov-[a-z]+-[0-9]+$" }[var.operations_account.partition], var.operations_account.region)),
+      false
+    )
+    error_message = "operations_account must hold the provider's 12-digit account_id, its partition (aws, aws-cn or aws-us-gov) and a Region of that partition (e.g. us-east-1)."
+  }
+}
+
 variable "tags" {
   type        = map(string)
   description = "Tags for every taggable resource. TenantId = tenant_id is always added. Keys may not start with aws: (reserved by AWS)."
