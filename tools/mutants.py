@@ -98,7 +98,7 @@ MUTANTS = (
         (
             Edit(
                 OPERATIONS_ROLE,
-                '      Condition = { StringEquals = { "bedrock:InferenceProfileArn" = [local.application_profile_arn] } }\n',
+                'Condition = { StringEquals = { "bedrock:InferenceProfileArn" = [local.application_profile_arn] } }',
                 "",
             ),
         ),
@@ -208,7 +208,7 @@ MUTANTS = (
     ),
     Mutant(
         "guardrail deny written with ForAnyValue (a request naming no guardrail escapes it)",
-        (Edit(GUARDRAIL, "Condition = { StringNotEquals = {", '''Condition = { "ForAnyValue:StringNotEquals" = {'''),),
+        (Edit(GUARDRAIL, "Condition = { StringNotEquals = {", """Condition = { "ForAnyValue:StringNotEquals" = {"""),),
         (f"{GUARDRAIL_TESTS}::test_models_are_invoked_only_with_the_tenants_guardrail_and_version",),
     ),
     Mutant(

@@ -68,8 +68,8 @@ def fm(region: str, model: str, partition: str = "aws") -> str:
     return f"arn:{partition}:bedrock:{region}::foundation-model/{model}"
 
 
-def system_profile(region: str, geography: str, model: str, partition: str = "aws") -> str:
-    return f"arn:{partition}:bedrock:{region}:{ACCOUNT}:inference-profile/{geography}.{model}"
+def system_profile(region: str, geography: str, model: str, partition: str = "aws", account: str = ACCOUNT) -> str:
+    return f"arn:{partition}:bedrock:{region}:{account}:inference-profile/{geography}.{model}"
 
 
 def through(profile_arn: str, **extra: str) -> dict[str, str]:
@@ -289,8 +289,10 @@ def test_a_profile_copied_from_a_us_profile_reaches_every_destination(plans: Laz
     for destination in US_DESTINATIONS:
         assert iam.allows(granted, Request(INVOKE, fm(destination, HAIKU), through(profile))), destination
         assert not iam.allows(granted, Request(INVOKE, fm(destination, HAIKU))), destination
-    # Exclusive: the system profile it was copied from is not callable directly.
-    assert not iam.allows(granted, Request(INVOKE, system_profile("us-east-1", "us", HAIKU)))
+    # Exclusive: the system profile it was copied from is not callable directly. (This case
+    # passes operations_account, so its ARNs carry that account.)
+    account = inputs(case)["operations_account"]["account_id"]
+    assert not iam.allows(granted, Request(INVOKE, system_profile("us-east-1", "us", HAIKU, account=account)))
 
 
 def test_a_profile_copied_from_a_global_profile_reaches_the_region_less_model(plans: LazyPlans, iam: Iam) -> None:

@@ -140,6 +140,11 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], list[str]]] = [
         {"trusted_principal_arns": principals(FITS_IN_DISTINCT_ACCOUNTS + 1)},
         ["trust_policy_max_characters (2048)", "trusted_principal_arns"],
     ),
+    (
+        "operations account Region of another partition",
+        {"operations_account": {"account_id": "123456789012", "partition": "aws", "region": "cn-north-1"}},
+        ["operations_account", "a Region of that partition"],
+    ),
     # --- models and Regions --------------------------------------------------------
     ("no model", {"allowed_model_ids": []}, ["allowed_model_ids", "at least one"]),
     ("model wildcard", {"allowed_model_ids": ["anthropic.*"]}, ["allowed_model_ids", "without wildcards"]),
