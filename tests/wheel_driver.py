@@ -17,6 +17,7 @@ from typing import Any
 import bedrock_tenant
 import boto3
 from bedrock_tenant import __main__ as cli
+from bedrock_tenant.pricing import load_price_table
 
 _RECORD = {
     "timestamp": "2026-11-02T10:00:00.000Z",
@@ -68,7 +69,6 @@ def report(source: str) -> dict[str, Any]:
 
 def handler() -> dict[str, Any]:
     from bedrock_tenant.handler import InvokeRequest, lambda_handler  # noqa: PLC0415 - reads the environment
-    from bedrock_tenant.pricing import load_price_table  # noqa: PLC0415 - from the installed wheel, as above
 
     bad = lambda_handler({"prompt": ""}, None)
     runtime = lambda_handler.runtime  # the whole runtime: settings, sessions, LangChain model, sink

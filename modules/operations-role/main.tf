@@ -1,7 +1,7 @@
 # The provider's partition, Region and account (system-defined profile ARNs and the role's
 # own ARN carry the account id), read here only when the caller does not pass them in
 # operations_account: a root with 1,000 tenants reads them once, not 1,000 times (one STS
-# GetCallerIdentity per instance; docs/benchmarks.md, "Terraform scale").
+# GetCallerIdentity per instance; docs/terraform-scale.md).
 data "aws_partition" "current" {
   count = var.operations_account == null ? 1 : 0
 }
@@ -182,7 +182,7 @@ locals {
 # The policies of this module are rendered with jsonencode, not aws_iam_policy_document:
 # the data source adds nothing the tests do not check (the IAM evaluator reads every
 # rendered policy), and at 1,000 tenants its three reads per instance were most of the
-# plan (docs/benchmarks.md, "Terraform scale"). jsonencode writes no whitespace, so a
+# plan (docs/terraform-scale.md). jsonencode writes no whitespace, so a
 # policy's length is what IAM counts against its quotas.
 locals {
   trust_statements_rendered = [for statement in local.trust_statements : {
@@ -372,7 +372,7 @@ locals {
   # The policies name the role through this local, not aws_iam_role.this directly: for a
   # reference between two resources of a for_each module, Terraform (1.11 to 1.13) builds
   # the apply graph by walking every instance of the target in every module instance
-  # (quadratic in tenants; docs/benchmarks.md, "Terraform scale"); a local is one node.
+  # (quadratic in tenants; docs/terraform-scale.md); a local is one node.
   created_role_name = aws_iam_role.this.name
 }
 
